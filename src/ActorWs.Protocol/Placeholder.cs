@@ -1,0 +1,1 @@
+namespace ActorWs.Protocol; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace ActorWs; internal static class Placeholder {}
