@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace ActorWs.Protocol;
+
+/// <summary>
+/// The body of a close frame (RFC 6455 §5.5.1): an optional 2-byte status code in network order,
+/// then an optional UTF-8 reason. Control frame payloads are at most 125 bytes (§5.5), which leaves
+/// 123 bytes for the reason.
+/// </summary>
+public readonly record struct CloseStatus(ushort Code, string Reason)
+{
+    public const int MaxReasonBytes = 123;
+
+    /// <summary>What a close frame with an empty body means locally (§7.1.5).</summary>
+    public static readonly CloseStatus NoStatus = new(CloseCodes.NoStatusReceived, "");
+
+    public static CloseStatus Normal(string reason = "") => new(CloseCodes.NormalClosure, reason);
+
+    /// <summary>Parses a received close payload. Never throws: bad input is a violation.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> payload, out CloseStatus status, out ProtocolViolation? violation)
+    {
+        status = NoStatus;
+        violation = null;
+        if (payload.Length == 0)
+            return true;
+        if (payload.Length == 1)
+        {
+            violation = ProtocolViolation.ProtocolError("close frame with a 1-byte payload (§5.5.1)");
+            return false;
+        }
+        if (payload.Length > 125)
+        {
+            violation = ProtocolViolation.ProtocolError("close payload over 125 bytes (§5.5)");
+            return false;
+        }
+        ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        if (!CloseCodes.IsValidOnWire(code))
+        {
+            violation = ProtocolViolation.ProtocolError($"invalid close code {code} on the wire (§7.4)");
+            return false;
+        }
+        var reasonBytes = payload[2..];
+        if (!Utf8Validator.IsValid(reasonBytes))
+        {
+            violation = ProtocolViolation.InvalidPayload("close reason is not valid UTF-8 (§5.5.1, §8.1)");
+            return false;
+        }
+        status = new CloseStatus(code, Encoding.UTF8.GetString(reasonBytes));
+        return true;
+    }
+
+    /// <summary>Whether this status can be sent: a code valid on the wire and a reason of at most
+    /// 123 UTF-8 bytes. 1005, 1006 and 1015 are for local reporting only (§7.4.1).</summary>
+    public bool CanSend(out string? why)
+    {
+        why = null;
+        if (!CloseCodes.IsValidOnWire(Code))
+            why = $"close code {Code} may not be sent (RFC 6455 §7.4)";
+        else if (Encoding.UTF8.GetByteCount(Reason) > MaxReasonBytes)
+            why = $"close reason is over {MaxReasonBytes} UTF-8 bytes (RFC 6455 §5.5)";
+        return why is null;
+    }
+
+    /// <summary>The close frame body for this status. Throws for a status that <see cref="CanSend"/> rejects:
+    /// that is a programming error of the caller, not bad input from the network.</summary>
+    public byte[] ToPayload()
+    {
+        if (!CanSend(out var why))
+            throw new ArgumentException(why);
+        var payload = new byte[2 + Encoding.UTF8.GetByteCount(Reason)];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, Code);
+        Encoding.UTF8.GetBytes(Reason, payload.AsSpan(2));
+        return payload;
+    }
+
+    public override string ToString() => Reason.Length == 0 ? $"{Code}" : $"{Code} '{Reason}'";
+}

@@ -1,0 +1,28 @@
+namespace ActorWs.Protocol;
+
+/// <summary>A whole decoded frame: its header and its unmasked payload. The payload may point into
+/// the decoder's input or its scratch buffer, so it is valid only until the decoder's next call.</summary>
+public readonly ref struct Frame(FrameHeader header, ReadOnlySpan<byte> payload)
+{
+    public FrameHeader Header { get; } = header;
+    public ReadOnlySpan<byte> Payload { get; } = payload;
+    public Opcode Opcode => Header.Opcode;
+    public bool Fin => Header.Fin;
+}
+
+/// <summary>A check applied to each frame header as soon as it is decoded, before any of its
+/// payload is buffered, so limits hold against a peer that announces a huge frame.</summary>
+public interface IFrameAdmission
+{
+    ProtocolViolation? Admit(in FrameHeader header);
+}
+
+public enum DecodeStatus
+{
+    /// <summary>All input was consumed and no frame is complete yet.</summary>
+    NeedMoreData,
+    /// <summary>A frame is complete; input after it was not consumed.</summary>
+    Frame,
+    /// <summary>The peer broke a rule; the decoder stays failed.</summary>
+    Violation,
+}

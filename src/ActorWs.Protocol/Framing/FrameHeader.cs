@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+
+namespace ActorWs.Protocol;
+
+/// <summary>
+/// The fixed part of a frame, RFC 6455 §5.2:
+/// <code>
+///  0                   1                   2                   3
+/// |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
+/// |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
+/// |N|V|V|V|       |S|             |   (if payload len==126/127)   |
+/// |  Masking-key (if MASK set), 4 bytes ...                       |
+/// </code>
+/// </summary>
+/// <param name="Rsv">The three RSV bits as 0bRRR (RSV1 is 0b100).</param>
+/// <param name="MaskKey">The masking key in the form <see cref="Masking"/> uses; 0 when not masked.</param>
+public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, bool Masked, long PayloadLength, uint MaskKey = 0)
+{
+    /// <summary>2 fixed bytes + 8 bytes of 64-bit length + 4 bytes of key.</summary>
+    public const int MaxEncodedLength = 14;
+
+    /// <summary>Largest payload of a control frame (§5.5).</summary>
+    public const int MaxControlPayload = 125;
+
+    public static FrameHeader Data(Opcode opcode, long length, bool fin = true) => new(fin, 0, opcode, false, length);
+
+    /// <summary>How many bytes <see cref="WriteTo"/> produces.</summary>
+    public int EncodedLength => 2 + ExtendedLengthBytes(PayloadLength) + (Masked ? 4 : 0);
+
+    /// <summary>The length of a whole frame with this header.</summary>
+    public long FrameLength => EncodedLength + PayloadLength;
+
+    /// <summary>Length is encoded in the fewest bytes (§5.2): 7 bits up to 125, then 16 bits, then 64.</summary>
+    private static int ExtendedLengthBytes(long length) => length <= 125 ? 0 : length <= ushort.MaxValue ? 2 : 8;
+
+    /// <summary>Writes the header into <paramref name="destination"/> and returns the byte count.</summary>
+    public int WriteTo(Span<byte> destination)
+    {
+        if (PayloadLength < 0)
+            throw new InvalidOperationException("negative payload length");
+        destination[0] = (byte)((Fin ? 0x80 : 0) | ((Rsv & 0x7) << 4) | ((byte)Opcode & 0x0F));
+        byte maskBit = Masked ? (byte)0x80 : (byte)0;
+        int offset;
+        switch (ExtendedLengthBytes(PayloadLength))
+        {
+            case 0:
+                destination[1] = (byte)(maskBit | PayloadLength);
+                offset = 2;
+                break;
+            case 2:
+                destination[1] = (byte)(maskBit | 126);
+                BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)PayloadLength);
+                offset = 4;
+                break;
+            default:
+                destination[1] = (byte)(maskBit | 127);
+                BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)PayloadLength);
+                offset = 10;
+                break;
+        }
+        if (Masked)
+        {
+            Masking.WriteKey(MaskKey, destination[offset..]);
+            offset += 4;
+        }
+        return offset;
+    }
+
+    /// <summary>How many header bytes a frame needs, known once its first two bytes are in (§5.2).</summary>
+    public static int RequiredLength(byte first, byte second)
+    {
+        int length = (second & 0x7F) switch { 126 => 4, 127 => 10, _ => 2 };
+        return (second & 0x80) != 0 ? length + 4 : length;
+    }
+
+    /// <summary>
+    /// Reads and checks a header for a receiver in <paramref name="role"/>. Returns false with no
+    /// violation when more bytes are needed; false with a violation when the header breaks a rule.
+    /// </summary>
+    /// <param name="allowedRsv">RSV bits that a negotiated extension defines; none without one (§5.2).</param>
+    public static bool TryRead(ReadOnlySpan<byte> source, Role role, long maxPayload, out FrameHeader header,
+        out int headerLength, out ProtocolViolation? violation, byte allowedRsv = 0)
+    {
+        header = default;
+        violation = null;
+        headerLength = 0;
+        if (source.Length < 2)
+            return false;
+        int required = RequiredLength(source[0], source[1]);
+        if (source.Length < required)
+            return false;
+
+        bool fin = (source[0] & 0x80) != 0;
+        byte rsv = (byte)((source[0] >> 4) & 0x7);
+        var opcode = (Opcode)(source[0] & 0x0F);
+        bool masked = (source[1] & 0x80) != 0;
+        int length7 = source[1] & 0x7F;
+        long length;
+        int offset;
+        switch (length7)
+        {
+            case 126:
+                length = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
+                offset = 4;
+                if (length <= 125)
+                    return Fail(out violation, "payload length not encoded in the fewest bytes (§5.2)");
+                break;
+            case 127:
+                ulong length64 = BinaryPrimitives.ReadUInt64BigEndian(source[2..]);
+                offset = 10;
+                if ((length64 & 0x8000_0000_0000_0000UL) != 0)
+                    return Fail(out violation, "64-bit payload length with its most significant bit set (§5.2)");
+                length = (long)length64;
+                if (length <= ushort.MaxValue)
+                    return Fail(out violation, "payload length not encoded in the fewest bytes (§5.2)");
+                break;
+            default:
+                length = length7;
+                offset = 2;
+                break;
+        }
+
+        if ((rsv & ~allowedRsv) != 0)
+            return Fail(out violation, $"RSV bits 0b{Convert.ToString(rsv, 2).PadLeft(3, '0')} set with no extension negotiated (§5.2)");
+        if (!opcode.IsDefined())
+            return Fail(out violation, $"reserved opcode 0x{(byte)opcode:X} (§5.2)");
+        if (opcode.IsControl())
+        {
+            if (!fin)
+                return Fail(out violation, $"fragmented {opcode.Name()} control frame (§5.5)");
+            if (length > MaxControlPayload)
+                return Fail(out violation, $"{opcode.Name()} control frame with a {length}-byte payload, over 125 (§5.5)");
+        }
+        if (role == Role.Server && !masked)
+            return Fail(out violation, "unmasked frame from a client (§5.1)");
+        if (role == Role.Client && masked)
+            return Fail(out violation, "masked frame from a server (§5.1)");
+        if (length > maxPayload)
+        {
+            violation = ProtocolViolation.TooBig($"frame of {length} bytes is over the limit of {maxPayload} (§10.4)");
+            return false;
+        }
+
+        uint key = 0;
+        if (masked)
+        {
+            key = Masking.ReadKey(source[offset..]);
+            offset += 4;
+        }
+        header = new FrameHeader(fin, rsv, opcode, masked, length, key);
+        headerLength = offset;
+        return true;
+    }
+
+    private static bool Fail(out ProtocolViolation violation, string reason)
+    {
+        violation = ProtocolViolation.ProtocolError(reason);
+        return false;
+    }
+
+    public override string ToString() =>
+        $"opcode={Opcode.Name()} fin={(Fin ? 1 : 0)} rsv={Rsv} masked={(Masked ? 1 : 0)} len={PayloadLength}";
+}

@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace ActorWs.Protocol;
+
+/// <summary>
+/// A parsed HTTP/1.1 head: the start line and the header fields, names case-insensitive, repeated
+/// fields kept in order (RFC 9110 §5.3). Parsing is strict and never throws for bad input.
+/// </summary>
+public sealed class HttpHead
+{
+    private readonly List<KeyValuePair<string, string>> _fields;
+
+    private HttpHead(string startLine, List<KeyValuePair<string, string>> fields)
+    {
+        StartLine = startLine;
+        _fields = fields;
+    }
+
+    public string StartLine { get; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Fields => _fields;
+
+    /// <summary>All values of a field, in order.</summary>
+    public IEnumerable<string> Values(string name) =>
+        _fields.Where(f => f.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value);
+
+    /// <summary>The field's value if it appears exactly once; null if absent.</summary>
+    public string? Single(string name, out int count)
+    {
+        string? value = null;
+        count = 0;
+        foreach (var v in Values(name))
+        {
+            value = v;
+            count++;
+        }
+        return count == 1 ? value : null;
+    }
+
+    public string? this[string name] => Single(name, out _);
+
+    /// <summary>Whether a comma-separated field (such as Connection or Upgrade) holds a token,
+    /// compared case-insensitively (RFC 6455 §4.2.1).</summary>
+    public bool HasToken(string name, string token) =>
+        Values(name).SelectMany(v => v.Split(',')).Any(t => t.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Parses a head that ends with CRLFCRLF, as <see cref="HttpHeadReader"/> yields it.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> head, out HttpHead? parsed, out string? error)
+    {
+        parsed = null;
+        error = null;
+        foreach (byte b in head)
+        {
+            // Field values are visible ASCII, space and tab; obs-text is allowed but never needed here.
+            if (b == 0 || (b < 0x20 && b != (byte)'\r' && b != (byte)'\n' && b != (byte)'\t') || b == 0x7F)
+            {
+                error = "control characters in the HTTP head";
+                return false;
+            }
+        }
+        var text = Encoding.Latin1.GetString(head);
+        var lines = text.Split("\r\n");
+        if (lines.Length < 3 || lines[^1].Length != 0 || lines[^2].Length != 0)
+        {
+            error = "the HTTP head does not end with an empty line";
+            return false;
+        }
+        var fields = new List<KeyValuePair<string, string>>();
+        for (int i = 1; i < lines.Length - 2; i++)
+        {
+            var line = lines[i];
+            int colon = line.IndexOf(':');
+            if (colon <= 0 || line[..colon].Any(c => c is ' ' or '\t') || line.Contains('\n'))
+            {
+                error = $"malformed header line '{Printable(line)}'";
+                return false;
+            }
+            fields.Add(new(line[..colon], line[(colon + 1)..].Trim(' ', '\t')));
+        }
+        if (lines[0].Length == 0 || lines[0].Contains('\n'))
+        {
+            error = "missing start line";
+            return false;
+        }
+        parsed = new HttpHead(lines[0], fields);
+        return true;
+    }
+
+    internal static string Printable(string s) => s.Length > 60 ? s[..60] + "…" : s;
+}

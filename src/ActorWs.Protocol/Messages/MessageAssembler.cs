@@ -1,0 +1,158 @@
+using System.Buffers;
+
+namespace ActorWs.Protocol;
+
+public enum MessageType : byte
+{
+    Text = (byte)Opcode.Text,
+    Binary = (byte)Opcode.Binary,
+}
+
+/// <summary>A whole data message. Its payload is valid only until the assembler's next call.</summary>
+public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
+{
+    public MessageType Type { get; } = type;
+    public ReadOnlySpan<byte> Payload { get; } = payload;
+}
+
+public enum AssembleStatus
+{
+    /// <summary>A fragment was taken; the message is not complete yet.</summary>
+    Fragment,
+    Message,
+    Violation,
+}
+
+/// <summary>
+/// Joins data frames into messages (RFC 6455 §5.4): a Text or Binary frame starts a message, FIN=0
+/// announces continuation frames, the frame with FIN=1 ends it. Control frames may come between
+/// fragments and are not passed here. Limits on message size and fragment count are enforced from
+/// each frame's header (as <see cref="IFrameAdmission"/>) before its payload is buffered; text is
+/// validated as UTF-8 fragment by fragment so invalid text fails before the message ends (§8.1).
+/// </summary>
+public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IFrameAdmission, IDisposable
+{
+    private readonly long _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
+    private readonly int _maxFragments = maxFragments;
+
+    private MessageType? _current;
+    private byte[]? _buffer;
+    private int _length;
+    private int _fragments;
+    private Utf8Validator _utf8;
+
+    /// <summary>True while a fragmented message is being assembled.</summary>
+    public bool InMessage => _current is not null;
+
+    public ProtocolViolation? Admit(in FrameHeader header)
+    {
+        if (header.Opcode.IsControl())
+            return null;
+        if (header.Opcode == Opcode.Continuation)
+        {
+            if (_current is null)
+                return ProtocolViolation.ProtocolError("continuation frame with no message to continue (§5.4)");
+        }
+        else if (_current is not null)
+        {
+            return ProtocolViolation.ProtocolError($"new {header.Opcode.Name()} frame inside a fragmented message (§5.4)");
+        }
+
+        long total = (_current is null ? 0 : _length) + header.PayloadLength;
+        if (total > _maxMessageSize)
+            return ProtocolViolation.TooBig($"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
+        if (!header.Fin || _current is not null)
+        {
+            int fragments = (_current is null ? 0 : _fragments) + 1;
+            if (fragments > _maxFragments)
+                return ProtocolViolation.TooBig($"message in more than {_maxFragments} fragments (§10.4)");
+        }
+        return null;
+    }
+
+    /// <summary>Takes one data frame (already admitted or not: it is checked again).</summary>
+    public AssembleStatus Add(in FrameHeader header, ReadOnlySpan<byte> payload, out Message message, out ProtocolViolation? violation)
+    {
+        message = default;
+        violation = Admit(header);
+        if (violation is not null)
+            return Fail();
+        if (header.Opcode.IsControl())
+            throw new ArgumentException("control frames are not part of a message", nameof(header));
+
+        if (_current is null && header.Fin)
+        {
+            // An unfragmented message, the common case: no copy.
+            var type = (MessageType)header.Opcode;
+            if (type == MessageType.Text && !Utf8Validator.IsValid(payload))
+            {
+                violation = ProtocolViolation.InvalidPayload("text message is not valid UTF-8 (§8.1)");
+                return Fail();
+            }
+            message = new Message(type, payload);
+            return AssembleStatus.Message;
+        }
+
+        if (_current is null)
+        {
+            _current = (MessageType)header.Opcode;
+            _length = 0;
+            _fragments = 0;
+            _utf8.Reset();
+        }
+        if (_current == MessageType.Text && !_utf8.Feed(payload, header.Fin))
+        {
+            violation = ProtocolViolation.InvalidPayload("text message is not valid UTF-8 (§8.1)");
+            return Fail();
+        }
+        Append(payload);
+        _fragments++;
+        if (!header.Fin)
+            return AssembleStatus.Fragment;
+
+        message = new Message(_current.Value, _buffer.AsSpan(0, _length));
+        _current = null;
+        return AssembleStatus.Message;
+    }
+
+    private void Append(ReadOnlySpan<byte> payload)
+    {
+        int needed = _length + payload.Length;
+        if (_buffer is null || _buffer.Length < needed)
+        {
+            // Grow geometrically, but never past the limit (already checked in Admit).
+            long size = Math.Max(needed, Math.Min(_maxMessageSize, Math.Max(4096L, (_buffer?.Length ?? 0) * 2L)));
+            var grown = ArrayPool<byte>.Shared.Rent((int)size);
+            if (_buffer is not null)
+            {
+                _buffer.AsSpan(0, _length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+            _buffer = grown;
+        }
+        payload.CopyTo(_buffer.AsSpan(_length));
+        _length = needed;
+    }
+
+    private AssembleStatus Fail()
+    {
+        _current = null;
+        return AssembleStatus.Violation;
+    }
+
+    /// <summary>Returns the fragment buffer to the pool when no message is being assembled.</summary>
+    public void ReleaseBuffers()
+    {
+        if (_current is not null || _buffer is null)
+            return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        _length = 0;
+    }
+
+    public void Dispose()
+    {
+        _current = null;
+        ReleaseBuffers();
+    }
+}

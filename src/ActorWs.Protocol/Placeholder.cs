@@ -1,1 +1,0 @@
-namespace ActorWs.Protocol; internal static class Placeholder {}
