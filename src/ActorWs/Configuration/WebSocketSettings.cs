@@ -1,0 +1,134 @@
+using Akka.Configuration;
+
+namespace ActorWs;
+
+/// <summary>
+/// The <c>actorws { }</c> section, read once and checked at start. Every key is documented with its
+/// default in config/actorws.hocon, which is embedded here and is the fallback of the user's config.
+/// </summary>
+public sealed record WebSocketSettings
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    /// <summary>The resource name that upgrades; null for any path.</summary>
+    public string? Path { get; init; }
+    public IReadOnlySet<string>? AllowedOrigins { get; init; }
+
+    public required TimeSpan HandshakeTimeout { get; init; }
+    public required int MaxHandshakeHeadSize { get; init; }
+
+    public required long MaxFrameSize { get; init; }
+    public required long MaxMessageSize { get; init; }
+    public required int MaxFragments { get; init; }
+    public required int MaxPendingControl { get; init; }
+
+    /// <summary>Zero disables keep-alive.</summary>
+    public required TimeSpan PingInterval { get; init; }
+    public required TimeSpan PongTimeout { get; init; }
+
+    public required TimeSpan CloseTimeout { get; init; }
+    public required TimeSpan FinWaitTimeout { get; init; }
+
+    public required long WriteHighWatermark { get; init; }
+    public required long WriteMaxBuffered { get; init; }
+
+    public required bool ReconnectEnabled { get; init; }
+    public required TimeSpan ReconnectMinBackoff { get; init; }
+    public required TimeSpan ReconnectFirstDelayMax { get; init; }
+    public required TimeSpan ReconnectMaxBackoff { get; init; }
+    public required double ReconnectRandomFactor { get; init; }
+    public required TimeSpan ReconnectResetAfter { get; init; }
+    public required TimeSpan ConnectTimeout { get; init; }
+
+    public required bool TraceLifecycle { get; init; }
+
+    /// <summary>The defaults: config/actorws.hocon as shipped.</summary>
+    public static Config DefaultConfig { get; } = LoadDefault();
+
+    public static WebSocketSettings Default { get; } = Create(Config.Empty);
+
+    /// <summary>Reads settings from a config that holds an <c>actorws</c> section (or none: all defaults).</summary>
+    public static WebSocketSettings Create(Config? config)
+    {
+        var root = (config ?? Config.Empty).WithFallback(DefaultConfig);
+        var c = root.GetConfig("actorws");
+        var r = new Reader(c);
+        var origins = r.Read("allowed-origins", k => c.GetStringList(k));
+        var path = r.Read("path", k => c.GetString(k));
+        var settings = new WebSocketSettings
+        {
+            Host = r.Read("host", k => c.GetString(k), v => !string.IsNullOrWhiteSpace(v), "must not be empty"),
+            Port = r.Read("port", k => c.GetInt(k), v => v is >= 0 and <= 65535, "must be 0..65535"),
+            Path = path == "*" ? null : r.Check("path", path, v => v.StartsWith('/'), "must be \"*\" or start with '/'"),
+            AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
+            HandshakeTimeout = r.Positive("handshake.timeout"),
+            MaxHandshakeHeadSize = (int)r.Size("handshake.max-head-size", 256, 1 << 20),
+            MaxFrameSize = r.Size("limits.max-frame-size", 125, Array.MaxLength),
+            MaxMessageSize = r.Size("limits.max-message-size", 125, Array.MaxLength),
+            MaxFragments = r.Read("limits.max-fragments", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
+            MaxPendingControl = r.Read("limits.max-pending-control", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
+            PingInterval = r.Read("keep-alive.ping-interval", k => c.GetTimeSpan(k), v => v >= TimeSpan.Zero, "must not be negative"),
+            PongTimeout = r.Positive("keep-alive.pong-timeout"),
+            CloseTimeout = r.Positive("close.timeout"),
+            FinWaitTimeout = r.Positive("close.fin-wait-timeout"),
+            WriteHighWatermark = r.Size("write.high-watermark", 1024, long.MaxValue),
+            WriteMaxBuffered = r.Size("write.max-buffered", 1024, long.MaxValue),
+            ReconnectEnabled = r.Read("reconnect.enabled", k => c.GetBoolean(k)),
+            ReconnectMinBackoff = r.Positive("reconnect.min-backoff"),
+            ReconnectFirstDelayMax = r.Positive("reconnect.first-delay-max"),
+            ReconnectMaxBackoff = r.Positive("reconnect.max-backoff"),
+            ReconnectRandomFactor = r.Read("reconnect.random-factor", k => c.GetDouble(k), v => v is >= 0 and <= 10, "must be 0..10"),
+            ReconnectResetAfter = r.Positive("reconnect.reset-after"),
+            ConnectTimeout = r.Positive("reconnect.connect-timeout"),
+            TraceLifecycle = r.Read("trace-lifecycle", k => c.GetBoolean(k)),
+        };
+        if (settings.MaxMessageSize < settings.MaxFrameSize)
+            throw Reader.Invalid("limits.max-message-size", "must be at least limits.max-frame-size");
+        if (settings.WriteMaxBuffered < settings.WriteHighWatermark)
+            throw Reader.Invalid("write.max-buffered", "must be at least write.high-watermark");
+        if (settings.ReconnectFirstDelayMax < settings.ReconnectMinBackoff)
+            throw Reader.Invalid("reconnect.first-delay-max", "must be at least reconnect.min-backoff");
+        if (settings.ReconnectMaxBackoff < settings.ReconnectFirstDelayMax)
+            throw Reader.Invalid("reconnect.max-backoff", "must be at least reconnect.first-delay-max");
+        return settings;
+    }
+
+    /// <summary>Reads one key at a time so that any failure names the key it came from.</summary>
+    private sealed class Reader(Config config)
+    {
+        public T Read<T>(string key, Func<string, T> read, Func<T, bool>? valid = null, string? rule = null)
+        {
+            if (!config.HasPath(key))
+                throw Invalid(key, "is missing");
+            T value;
+            try
+            {
+                value = read(key);
+            }
+            catch (Exception e)
+            {
+                throw Invalid(key, $"cannot be read ({e.Message})");
+            }
+            return valid is null ? value : Check(key, value, valid, rule ?? "is invalid");
+        }
+
+        public T Check<T>(string key, T value, Func<T, bool> valid, string rule) =>
+            valid(value) ? value : throw Invalid(key, $"{rule} (got '{value}')");
+
+        public TimeSpan Positive(string key) => Read(key, k => config.GetTimeSpan(k), v => v > TimeSpan.Zero, "must be a positive duration");
+
+        public long Size(string key, long min, long max) =>
+            Read(key, k => config.GetByteSize(k) ?? throw new FormatException("not a size"), v => v >= min && v <= max, $"must be a size from {min} to {max} bytes");
+
+        public static ConfigurationException Invalid(string key, string problem) =>
+            new($"Invalid ActorWs configuration: actorws.{key} {problem}");
+    }
+
+    private static Config LoadDefault()
+    {
+        using var stream = typeof(WebSocketSettings).Assembly.GetManifestResourceStream("actorws.hocon")
+            ?? throw new InvalidOperationException("actorws.hocon is not embedded in the ActorWs assembly");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

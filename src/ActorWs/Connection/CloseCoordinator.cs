@@ -1,0 +1,231 @@
+using Akka.Actor;
+using Akka.IO;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// The closing handshake (RFC 6455 §7.1.2–§7.1.4, §5.5.1) and the TCP shutdown after it:
+/// <list type="bullet">
+/// <item>we close first: send our close frame, wait for the peer's (close timeout, then abort);</item>
+/// <item>the peer closes first: echo its code, and the handshake is complete;</item>
+/// <item>then the server closes TCP at once, and the client waits for the server's FIN (FIN-wait
+/// timeout) so that the server holds TIME_WAIT (§7.1.1);</item>
+/// <item>TCP lost before the handshake completed: 1006, reported locally and never sent (§7.1.5).</item>
+/// </list>
+/// It tells its parent <see cref="Finished"/> exactly once.
+/// </summary>
+public sealed class CloseCoordinator : ReceiveActor, IWithTimers
+{
+    /// <summary>From the reader: the peer's close frame, parsed.</summary>
+    public sealed record CloseReceived(CloseStatus Status);
+    /// <summary>From the connection's supervisor: fail the connection with this code (§7.1.7).</summary>
+    public sealed record FailConnection(ushort Code, string Reason, bool WriterAlive);
+    /// <summary>From the connection: TCP is gone (the Akka.IO connection actor stopped).</summary>
+    public sealed record TcpLost(string Why);
+    /// <summary>To the parent: the connection is CLOSED.</summary>
+    public sealed record Finished(Closed Closed);
+    private sealed record CloseTimedOut
+    {
+        public static readonly CloseTimedOut Instance = new();
+    }
+    private sealed record FinWaitTimedOut
+    {
+        public static readonly FinWaitTimedOut Instance = new();
+    }
+
+    private readonly Role _role;
+    private readonly WebSocketSettings _settings;
+    private readonly IActorRef _tcp;
+    private readonly IActorRef _writer;
+    private readonly Trace _trace;
+
+    private CloseStatus? _sent;          // what our close frame carried
+    private bool _failing;               // we are failing the connection with _sent's code
+    private CloseStatus? _received;      // what the peer's close frame carried
+    private bool _closeFrameWritten;
+    private bool _finished;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CloseCoordinator(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, Trace trace)
+    {
+        _role = role;
+        _settings = settings;
+        _tcp = tcp;
+        _writer = writer;
+        _trace = trace;
+        Open();
+    }
+
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, Trace trace) =>
+        Akka.Actor.Props.Create(() => new CloseCoordinator(role, settings, tcp, writer, trace));
+
+    private void Open()
+    {
+        Receive<Close>(c => StartClosing(new CloseStatus(c.Code, c.Reason), failing: false));
+        Receive<FailConnection>(f =>
+        {
+            if (!f.WriterAlive)
+            {
+                AbortTcp($"cannot send close {f.Code}: the writer is gone");
+                Finish(new Closed(f.Code, f.Reason, false));
+                return;
+            }
+            StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
+        });
+        Receive<CloseReceived>(r =>
+        {
+            _received = r.Status;
+            State("OPEN -> CLOSING");
+            // §5.5.1: answer with a close frame, echoing the status code.
+            _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
+            _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
+            ShutdownTcp();
+        });
+        ReceiveTcpLoss();
+    }
+
+    private void StartClosing(CloseStatus status, bool failing)
+    {
+        if (!status.CanSend(out var why))
+        {
+            _trace.Emit(Direction.Error, "APP", $"close {status} refused ({why}); closing with 1000 instead");
+            status = CloseStatus.Normal();
+        }
+        _sent = status;
+        _failing = failing;
+        _writer.Tell(new WriterActor.SendCloseFrame(status));
+        State("OPEN -> CLOSING");
+        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
+        Become(AwaitingPeerClose);
+    }
+
+    private void AwaitingPeerClose()
+    {
+        Receive<CloseReceived>(r =>
+        {
+            _received = r.Status;
+            Timers.Cancel(CloseTimedOut.Instance);
+            _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received after ours: the closing handshake is complete, no reply (RFC 6455 §5.5.1)");
+            ShutdownTcp();
+        });
+        Receive<CloseTimedOut>(_ =>
+        {
+            AbortTcp($"no close frame from the peer within {_settings.CloseTimeout.TotalSeconds:0.###} s (RFC 6455 §7.1.2)");
+            Finish(_failing ? new Closed(_sent!.Value.Code, _sent.Value.Reason, false) : Abnormal("close handshake timed out"));
+        });
+        Receive<WriterActor.CloseFrameWritten>(_ => _closeFrameWritten = true);
+        Receive<Close>(_ => { });
+        Receive<FailConnection>(_ => { });
+        ReceiveTcpLoss();
+    }
+
+    /// <summary>The closing handshake is complete; now TCP (§7.1.1).</summary>
+    private void ShutdownTcp()
+    {
+        Become(ClosingTcp);
+        Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout + _settings.CloseTimeout);
+        if (_role == Role.Client)
+        {
+            Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout);
+            _trace.Emit(Direction.Local, "TCP", "waiting for the server to close TCP first (RFC 6455 §7.1.1)");
+        }
+        else if (_closeFrameWritten)
+        {
+            CloseTcpAsServer();
+        }
+    }
+
+    private void ClosingTcp()
+    {
+        Receive<WriterActor.CloseFrameWritten>(_ =>
+        {
+            _closeFrameWritten = true;
+            if (_role == Role.Server)
+                CloseTcpAsServer();
+        });
+        Receive<Tcp.ConnectionClosed>(c =>
+        {
+            if (_role == Role.Client && c is Tcp.PeerClosed)
+                _trace.Emit(Direction.Received, "TCP", "FIN from the server: closing our side");
+            _trace.Emit(Direction.Local, "TCP", "TCP connection closed");
+            Finish(CleanResult());
+        });
+        Receive<TcpLost>(_ => Finish(CleanResult()));
+        Receive<FinWaitTimedOut>(_ =>
+        {
+            if (_role == Role.Client)
+            {
+                _trace.Emit(Direction.Error, "TCP", $"the server did not close TCP within {_settings.FinWaitTimeout.TotalSeconds:0.###} s: closing it ourselves (RFC 6455 §7.1.1)");
+                _tcp.Tell(Tcp.Close.Instance);
+                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
+            }
+            else
+            {
+                AbortTcp("TCP close not confirmed in time");
+                Finish(CleanResult());
+            }
+        });
+        Receive<CloseTimedOut>(_ =>
+        {
+            AbortTcp("TCP close not confirmed in time");
+            Finish(CleanResult());
+        });
+        Receive<CloseReceived>(_ => { });
+        Receive<Close>(_ => { });
+        Receive<FailConnection>(_ => { });
+    }
+
+    private void CloseTcpAsServer()
+    {
+        _trace.Emit(Direction.Local, "TCP", "server closes TCP first, keeping TIME_WAIT on its side (RFC 6455 §7.1.1)");
+        _tcp.Tell(Tcp.Close.Instance);
+    }
+
+    /// <summary>What the handler hears after a completed closing handshake: the code we failed the
+    /// connection with, or the peer's (§7.1.5: "the WebSocket Connection Close Code").</summary>
+    private Closed CleanResult()
+    {
+        if (_failing && _sent is { } ours)
+            return new Closed(ours.Code, ours.Reason, true);
+        var peer = _received ?? CloseStatus.NoStatus;
+        return new Closed(peer.Code, peer.Reason, true);
+    }
+
+    private void ReceiveTcpLoss()
+    {
+        Receive<Tcp.ConnectionClosed>(c => Finish(Abnormal(c switch
+        {
+            Tcp.ErrorClosed e => $"TCP error: {e.Cause}",
+            Tcp.PeerClosed => "peer closed TCP without a close frame",
+            Tcp.Aborted => "TCP aborted",
+            _ => "TCP closed without a close frame",
+        })));
+        Receive<TcpLost>(l => Finish(Abnormal(l.Why)));
+    }
+
+    private Closed Abnormal(string why)
+    {
+        _trace.Emit(Direction.Error, "TCP", $"connection lost: {why} (1006, reported locally, never sent: RFC 6455 §7.1.5)");
+        return new Closed(CloseCodes.AbnormalClosure, why, false);
+    }
+
+    private void AbortTcp(string why)
+    {
+        _trace.Emit(Direction.Error, "TCP", $"aborting TCP: {why}");
+        _tcp.Tell(Tcp.Abort.Instance);
+    }
+
+    private void State(string change) => _trace.Emit(Direction.Local, "STATE", change);
+
+    private void Finish(Closed closed)
+    {
+        if (_finished)
+            return;
+        _finished = true;
+        Timers.CancelAll();
+        Context.Parent.Tell(new Finished(closed));
+        Become(() => ReceiveAny(_ => { }));
+    }
+}

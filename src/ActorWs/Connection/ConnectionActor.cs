@@ -1,0 +1,234 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Actor.Internal;
+using Akka.Event;
+using Akka.IO;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// One WebSocket connection: the handler registered with Akka.IO for its socket, the parent and
+/// supervisor of the connection's actors, and the address the application talks to.
+/// <code>
+/// conn-N
+///   handshake   HTTP Upgrade (§4), then stops
+///   writer      frames out, masking, back-pressure
+///   close       the closing handshake and TCP shutdown (§7)
+///   pinger      keep-alive (§5.5.2)
+///   reader      frames in, messages out
+///   handler     the application's actor (server side)
+/// </code>
+/// States: CONNECTING → OPEN → CLOSING → CLOSED. Its supervisor strategy is the one place where
+/// a child's failure becomes a close code; children are stopped, never restarted, because their
+/// state (a half-parsed frame, bytes in flight) cannot be rebuilt.
+/// </summary>
+public sealed class ConnectionActor : ReceiveActor
+{
+    private readonly Role _role;
+    private readonly WebSocketSettings _settings;
+    private readonly Uri? _uri;
+    private readonly Props? _handlerProps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Trace _trace;
+
+    private IActorRef _handler;
+    private IActorRef _tcp;
+    private EndPoint? _remote;
+    private IActorRef? _handshake, _reader, _writer, _pinger, _closer;
+    private bool _finished;
+
+    /// <summary>A server-side connection for a socket Akka.IO accepted.</summary>
+    public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, Props handlerProps, string id) =>
+        Props.Create(() => new ConnectionActor(Role.Server, settings, tcp, remote, null, handlerProps, ActorRefs.Nobody, id));
+
+    /// <summary>A client connection to <paramref name="uri"/> whose events go to <paramref name="handler"/>.</summary>
+    public static Props ForClient(WebSocketSettings settings, Uri uri, IActorRef handler, string id) =>
+        Props.Create(() => new ConnectionActor(Role.Client, settings, ActorRefs.Nobody, null, uri, null, handler, id));
+
+    public ConnectionActor(Role role, WebSocketSettings settings, IActorRef tcp, EndPoint? remote, Uri? uri, Props? handlerProps, IActorRef handler, string id)
+    {
+        _role = role;
+        _settings = settings;
+        _tcp = tcp;
+        _remote = remote;
+        _uri = uri;
+        _handlerProps = handlerProps;
+        _handler = handler;
+        _trace = new Trace(Context.System, role, id, settings.TraceLifecycle);
+        if (role == Role.Server)
+            Handshaking();
+        else
+            Connecting();
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(OnChildFailure, loggingEnabled: false);
+
+    protected override void PreStart()
+    {
+        if (_role == Role.Server)
+        {
+            _trace.Emit(Direction.Local, "TCP", $"new connection from {_remote}");
+            Register();
+            return;
+        }
+        var endpoint = new DnsEndPoint(_uri!.Host, _uri.Port);
+        _trace.Emit(Direction.Local, "STATE", "CONNECTING");
+        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, timeout: _settings.ConnectTimeout));
+    }
+
+    private void Register()
+    {
+        Context.Watch(_tcp);
+        _tcp.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
+        _handshake = Context.ActorOf(HandshakeActor.Props(_role, _settings, _tcp, _trace, _uri), "handshake");
+        Context.Watch(_handshake);
+    }
+
+    private void Connecting()
+    {
+        Receive<Tcp.Connected>(c =>
+        {
+            _tcp = Sender;
+            _remote = c.RemoteAddress;
+            _trace.Emit(Direction.Local, "TCP", $"connected to {c.RemoteAddress} from {c.LocalAddress}");
+            Register();
+            Become(Handshaking);
+        });
+        Receive<Tcp.CommandFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.CauseString}", false)));
+        ReceiveCommandsBeforeOpen();
+    }
+
+    private void Handshaking()
+    {
+        Receive<Tcp.Received>(r => _handshake.Forward(r));
+        Receive<HandshakeActor.Succeeded>(OnOpen);
+        Receive<HandshakeActor.Failed>(f =>
+        {
+            // A server's error response is queued before this Close, and Akka.IO flushes it first.
+            _tcp.Tell(Tcp.Close.Instance);
+            Finish(new Closed(CloseCodes.AbnormalClosure, $"opening handshake failed: {f.Reason}", false));
+        });
+        Receive<Tcp.ConnectionClosed>(c => Finish(new Closed(CloseCodes.AbnormalClosure, $"TCP closed during the opening handshake ({c.GetType().Name})", false)));
+        Receive<Terminated>(t => t.ActorRef.Equals(_tcp), _ => Finish(new Closed(CloseCodes.AbnormalClosure, "TCP lost during the opening handshake", false)));
+        Receive<Terminated>(_ => { });
+        ReceiveCommandsBeforeOpen();
+    }
+
+    private void ReceiveCommandsBeforeOpen()
+    {
+        Receive<Close>(_ =>
+        {
+            _tcp.Tell(Tcp.Abort.Instance);
+            Finish(new Closed(CloseCodes.AbnormalClosure, "closed before the opening handshake completed", false));
+        });
+        Receive<Abort>(_ =>
+        {
+            _tcp.Tell(Tcp.Abort.Instance);
+            Finish(new Closed(CloseCodes.AbnormalClosure, "aborted", false));
+        });
+    }
+
+    private void OnOpen(HandshakeActor.Succeeded opened)
+    {
+        if (_handlerProps is not null)
+            _handler = Context.ActorOf(_handlerProps, "handler");
+        Context.Watch(_handler);
+        // Order matters only for the references each child needs.
+        _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace), "writer");
+        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace), "close");
+        _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace), "pinger");
+        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _handler, _writer, _pinger, _closer, _trace), "reader");
+        foreach (var child in new[] { _writer, _closer, _pinger, _reader })
+            Context.Watch(child);
+
+        _trace.Emit(Direction.Local, "STATE", "OPEN");
+        if (_trace.Enabled)
+            _trace.Emit(Direction.Local, "ACTOR", "connection tree: " + string.Join(", ", Context.GetChildren().Select(c => c.Path.ToStringWithoutAddress())));
+        _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
+        _handler.Tell(new Opened(Self, _role, _remote, opened.Path));
+        if (!opened.Leftover.IsEmpty)
+            _reader.Tell(new ReaderActor.Inbound(opened.Leftover));
+        Become(Open);
+    }
+
+    private void Open()
+    {
+        Receive<Tcp.Received>(r => _reader.Forward(r));
+        Receive<SendText>(m => _writer.Forward(m));
+        Receive<SendBinary>(m => _writer.Forward(m));
+        Receive<SendPing>(m => _writer.Forward(m));
+        Receive<Close>(m => _closer.Forward(m));
+        Receive<WriterActor.CloseFrameWritten>(m => _closer.Forward(m));
+        Receive<Abort>(_ =>
+        {
+            _trace.Emit(Direction.Error, "TCP", "aborted by the application");
+            _tcp.Tell(Tcp.Abort.Instance);
+        });
+        Receive<Tcp.ConnectionClosed>(c => _closer.Forward(c));
+        Receive<CloseCoordinator.Finished>(f => Finish(f.Closed));
+        Receive<Terminated>(OnTerminated);
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        if (_finished)
+            return;
+        if (t.ActorRef.Equals(_tcp))
+            _closer.Tell(new CloseCoordinator.TcpLost("the TCP connection actor stopped"));
+        else if (t.ActorRef.Equals(_handler))
+            _closer.Tell(new Close(CloseCodes.GoingAway, "handler stopped"));
+        else if (t.ActorRef.Equals(_closer))
+        {
+            _tcp.Tell(Tcp.Abort.Instance);
+            Finish(new Closed(CloseCodes.AbnormalClosure, "close coordinator stopped", false));
+        }
+    }
+
+    /// <summary>
+    /// The mapping of DESIGN.md's table: a child's typed failure decides the close code; the child
+    /// is stopped, and the close coordinator carries the close out (or TCP is aborted when the
+    /// writer or the coordinator itself is the one that failed).
+    /// </summary>
+    private Directive OnChildFailure(Exception failure)
+    {
+        var (code, reason) = FailureCodes.For(failure);
+        if (failure is WebSocketProtocolException or KeepAliveTimeoutException or SendBufferOverflowException)
+            _log.Warning("WebSocket {Role} connection {Path}: {Reason}: closing with {Code}", _role, Self.Path, reason, code);
+        else
+            _log.Error(failure, "WebSocket {Role} connection {Path}: unexpected failure in a child: closing with {Code}", _role, Self.Path, code);
+        _trace.Emit(Direction.Error, "ACTOR", $"child failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop the child, close with {code} ({CloseCodes.Describe(code)})");
+
+        if (_closer is null || _finished)
+            return Directive.Stop;
+        bool writerFailed = failure is SendBufferOverflowException || Context.Child("writer").IsNobody();
+        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: !writerFailed));
+        return Directive.Stop;
+    }
+
+    private void Finish(Closed closed)
+    {
+        if (_finished)
+            return;
+        _finished = true;
+        _trace.Emit(Direction.Local, "STATE", closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED");
+        _trace.Emit(closed.WasClean ? Direction.Local : Direction.Error, "STATE", $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
+        _log.Debug("WebSocket {Role} connection {Path} closed: {Closed}", _role, Self.Path, closed);
+        if (!_handler.IsNobody())
+            _handler.Tell(closed);
+        if (_trace.Enabled)
+            foreach (var child in Context.GetChildren())
+                _trace.Emit(Direction.Local, "ACTOR", $"stopping {child.Path.ToStringWithoutAddress()}");
+
+        if (_role == Role.Client && _settings.ReconnectEnabled && ShouldReconnect(closed))
+            throw new ConnectionLostException(closed);
+        Context.Stop(Self);
+    }
+
+    /// <summary>A client reconnects after an abnormal close or a server that asks it to come back
+    /// later; not after a normal close or a protocol error that would only repeat.</summary>
+    public static bool ShouldReconnect(Closed closed) => closed.Code is CloseCodes.AbnormalClosure
+        or CloseCodes.InternalError or CloseCodes.GoingAway or CloseCodes.ServiceRestart
+        or CloseCodes.TryAgainLater or CloseCodes.BadGateway;
+}

@@ -1,0 +1,34 @@
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// The failures a connection's children throw. The connection actor's supervisor strategy is the
+/// one place that turns them into close codes (DESIGN.md, "Supervision and close codes").
+/// </summary>
+public static class FailureCodes
+{
+    public static (ushort Code, string Reason) For(Exception failure) => failure switch
+    {
+        WebSocketProtocolException p => (p.Violation.CloseCode, p.Violation.Reason),
+        KeepAliveTimeoutException k => (CloseCodes.InternalError, k.Message),
+        SendBufferOverflowException o => (CloseCodes.PolicyViolation, o.Message),
+        _ => (CloseCodes.InternalError, "internal error"),
+    };
+}
+
+/// <summary>No pong came within the pong timeout (RFC 6455 §5.5.2): the peer is gone or stuck.</summary>
+public sealed class KeepAliveTimeoutException(TimeSpan timeout)
+    : Exception($"no pong within {timeout.TotalSeconds:0.###} s");
+
+/// <summary>The peer does not read fast enough and the bytes waiting for it passed the hard limit,
+/// or it sent pings faster than it reads their pongs.</summary>
+public sealed class SendBufferOverflowException(string message) : Exception(message);
+
+/// <summary>Thrown by a client connection after an abnormal close, so that its backoff supervisor
+/// reconnects (RFC 6455 §7.2.3).</summary>
+public sealed class ConnectionLostException(Closed closed)
+    : Exception($"connection lost: {closed}")
+{
+    public Closed Closed { get; } = closed;
+}

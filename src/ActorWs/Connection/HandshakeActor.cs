@@ -1,0 +1,128 @@
+using Akka.Actor;
+using Akka.IO;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// The opening handshake for one role (RFC 6455 §4). Server: reads the client's request, answers
+/// 101 or an HTTP error. Client: sends the request, checks the server's 101. Either way it gives
+/// up at the handshake timeout, and it hands back the bytes that came after the head: they are
+/// the peer's first frames.
+/// </summary>
+public sealed class HandshakeActor : ReceiveActor, IWithTimers
+{
+    public sealed record Succeeded(string Path, ByteString Leftover);
+    /// <summary>The handshake failed; for a server, <paramref name="Status"/> is the HTTP status already sent.</summary>
+    public sealed record Failed(string Reason, int? Status);
+    private sealed record TimedOut
+    {
+        public static readonly TimedOut Instance = new();
+    }
+
+    private readonly Role _role;
+    private readonly WebSocketSettings _settings;
+    private readonly IActorRef _tcp;
+    private readonly Trace _trace;
+    private readonly HttpHeadReader _head;
+    private readonly ClientHandshake? _client;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public HandshakeActor(Role role, WebSocketSettings settings, IActorRef tcp, Trace trace, Uri? uri)
+    {
+        _role = role;
+        _settings = settings;
+        _tcp = tcp;
+        _trace = trace;
+        _head = new HttpHeadReader(settings.MaxHandshakeHeadSize);
+        if (role == Role.Client)
+            _client = ClientHandshake.Create(uri ?? throw new ArgumentNullException(nameof(uri)));
+
+        Receive<Tcp.Received>(r => OnBytes(r.Data));
+        Receive<TimedOut>(_ => Fail(408, $"handshake not completed within {settings.HandshakeTimeout.TotalSeconds:0.###} s"));
+    }
+
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, Trace trace, Uri? uri = null) =>
+        Akka.Actor.Props.Create(() => new HandshakeActor(role, settings, tcp, trace, uri));
+
+    protected override void PreStart()
+    {
+        Timers.StartSingleTimer(TimedOut.Instance, TimedOut.Instance, _settings.HandshakeTimeout);
+        if (_client is null)
+            return;
+        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Key={_client.Key} (16 random bytes, RFC 6455 §4.1)");
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(_client.Request)));
+        if (_trace.Enabled)
+        {
+            var line = System.Text.Encoding.ASCII.GetString(_client.Request).Split("\r\n")[0];
+            _trace.Emit(Direction.Sent, "HTTP", $"{line} (upgrade request, {_client.Request.Length} bytes)");
+        }
+    }
+
+    protected override void PostStop() => _head.Dispose();
+
+    private void OnBytes(ByteString data)
+    {
+        var status = _head.Feed(data.ToReadOnlySpan(), out int consumed);
+        if (status == HeadStatus.NeedMoreData)
+            return;
+        if (status == HeadStatus.TooLarge)
+        {
+            Fail(431, $"HTTP head over {_head.MaxHeadBytes} bytes");
+            return;
+        }
+        var leftover = consumed < data.Count ? data.Slice(consumed) : ByteString.Empty;
+        if (_role == Role.Server)
+            ServerCompleted(leftover);
+        else
+            ClientCompleted(leftover);
+    }
+
+    private void ServerCompleted(ByteString leftover)
+    {
+        _trace.Emit(Direction.Received, "HTTP", $"upgrade request received ({_head.Length} bytes)");
+        if (!ServerHandshake.TryAccept(_head.Head, new ServerHandshakePolicy(_settings.Path, _settings.AllowedOrigins), out var accepted, out var rejection))
+        {
+            _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(rejection!.ToResponse())));
+            _trace.Emit(Direction.Error, "HTTP", $"-> {rejection} (handshake refused)");
+            Context.Parent.Tell(new Failed(rejection.Reason, rejection.StatusCode));
+            Context.Stop(Self);
+            return;
+        }
+        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Key={accepted!.Key}");
+        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Accept={accepted.Accept} (base64 SHA-1 of key + GUID, RFC 6455 §4.2.2)");
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
+        _trace.Emit(Direction.Sent, "HTTP", $"101 Switching Protocols ({accepted.Response.Length} bytes): handshake complete");
+        Succeed(accepted.Target, leftover);
+    }
+
+    private void ClientCompleted(ByteString leftover)
+    {
+        _trace.Emit(Direction.Received, "HTTP", $"response received ({_head.Length} bytes)");
+        var error = _client!.Validate(_head.Head);
+        if (error is not null)
+        {
+            Fail(null, error);
+            return;
+        }
+        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Accept verified: {_client.ExpectedAccept} (RFC 6455 §4.1)");
+        Succeed("", leftover);
+    }
+
+    private void Succeed(string path, ByteString leftover)
+    {
+        Timers.CancelAll();
+        Context.Parent.Tell(new Succeeded(path, leftover));
+        Context.Stop(Self);
+    }
+
+    private void Fail(int? status, string reason)
+    {
+        if (_role == Role.Server && status is { } code)
+            _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(new HandshakeRejection(code, reason).ToResponse())));
+        _trace.Emit(Direction.Error, "HAND", status is null ? $"handshake failed: {reason}" : $"handshake failed: {status} {reason}");
+        Context.Parent.Tell(new Failed(reason, _role == Role.Server ? status : null));
+        Context.Stop(Self);
+    }
+}

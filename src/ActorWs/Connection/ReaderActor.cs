@@ -1,0 +1,115 @@
+using System.Text;
+using Akka.Actor;
+using Akka.IO;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// Bytes to frames to messages (RFC 6455 §5, §6.2). Data messages go to the application's handler;
+/// a ping is answered at once through the writer (§5.5.2); a pong goes to the pinger (§5.5.3); a
+/// close frame goes to the close coordinator (§5.5.1), after which nothing more is read. A
+/// violation is thrown, for the connection's supervisor to turn into a close code.
+/// </summary>
+public sealed class ReaderActor : ReceiveActor
+{
+    /// <summary>Bytes for the reader that did not come in a Tcp.Received: those that followed the handshake head.</summary>
+    public sealed record Inbound(ByteString Data);
+
+    private readonly IActorRef _handler;
+    private readonly IActorRef _writer;
+    private readonly IActorRef _pinger;
+    private readonly IActorRef _closer;
+    private readonly Trace _trace;
+    private readonly FrameDecoder _decoder;
+    private readonly MessageAssembler _assembler;
+    private bool _closeReceived;
+
+    public ReaderActor(Role role, WebSocketSettings settings, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace)
+    {
+        _handler = handler;
+        _writer = writer;
+        _pinger = pinger;
+        _closer = closer;
+        _trace = trace;
+        _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments);
+        _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler);
+
+        Receive<Tcp.Received>(r => OnBytes(r.Data));
+        Receive<Inbound>(r => OnBytes(r.Data));
+    }
+
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>
+        Akka.Actor.Props.Create(() => new ReaderActor(role, settings, handler, writer, pinger, closer, trace));
+
+    protected override void PostStop()
+    {
+        _decoder.Dispose();
+        _assembler.Dispose();
+    }
+
+    private void OnBytes(ByteString data)
+    {
+        // Akka.IO hands over one compact buffer per read, so this is a view, not a copy.
+        var input = data.ToReadOnlySpan();
+        while (!_closeReceived)
+        {
+            var status = _decoder.Decode(input, out int consumed, out var frame);
+            input = input[consumed..];
+            if (status == DecodeStatus.NeedMoreData)
+                break;
+            if (status == DecodeStatus.Violation)
+                throw new WebSocketProtocolException(_decoder.Violation!);
+            OnFrame(frame);
+        }
+        // Idle connections keep no payload buffers (bench scenario 4: memory per idle connection).
+        _decoder.ReleaseBuffers();
+        _assembler.ReleaseBuffers();
+    }
+
+    private void OnFrame(Frame frame)
+    {
+        if (_trace.Enabled)
+            _trace.Emit(Direction.Received, "FRAME", Trace.DescribeFrame(frame.Header, frame.Payload));
+
+        switch (frame.Opcode)
+        {
+            case Opcode.Ping:
+                _writer.Tell(new WriterActor.SendPong(frame.Payload.ToArray()));
+                if (_trace.Enabled)
+                    _trace.Emit(Direction.Local, "PING", $"ping {Trace.Preview(frame.Payload, 20)} answered with an identical pong (RFC 6455 §5.5.2)");
+                return;
+            case Opcode.Pong:
+                var pong = new PongReceived(frame.Payload.ToArray());
+                _pinger.Tell(pong);
+                _handler.Tell(pong);
+                return;
+            case Opcode.Close:
+                if (!CloseStatus.TryParse(frame.Payload, out var status, out var violation))
+                    throw new WebSocketProtocolException(violation!);
+                // §5.5.1: after a close frame the peer sends nothing more; anything it does is ignored.
+                _closeReceived = true;
+                _closer.Tell(new CloseCoordinator.CloseReceived(status));
+                return;
+        }
+
+        var result = _assembler.Add(frame.Header, frame.Payload, out var message, out var invalid);
+        if (result == AssembleStatus.Violation)
+            throw new WebSocketProtocolException(invalid!);
+        if (result == AssembleStatus.Fragment)
+            return;
+        if (message.Type == MessageType.Text)
+        {
+            var text = Encoding.UTF8.GetString(message.Payload);
+            if (_trace.Enabled)
+                _trace.Emit(Direction.Received, "APP", $"'{text}'");
+            _handler.Tell(new TextReceived(text));
+        }
+        else
+        {
+            if (_trace.Enabled)
+                _trace.Emit(Direction.Received, "APP", $"{message.Payload.Length} bytes of binary");
+            _handler.Tell(new BinaryReceived(message.Payload.ToArray()));
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Text;
+using Akka.Actor;
+using Akka.IO;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// Messages to frames to <c>Tcp.Write</c> (RFC 6455 §5, §6.1). One write is in flight at a time;
+/// frames that come meanwhile are encoded into one pending buffer and go out together on the
+/// ack, so a busy connection makes few, large writes. Akka.IO's own queue is unbounded, so the
+/// bound is kept here: the handler hears <see cref="SendBufferHigh"/> past the high watermark,
+/// and past the hard limit the connection fails with 1008.
+/// </summary>
+public sealed class WriterActor : ReceiveActor
+{
+    /// <summary>From the reader: answer a ping (§5.5.2).</summary>
+    public sealed record SendPong(byte[] Payload);
+    /// <summary>From the pinger: a keep-alive ping.</summary>
+    public sealed record SendKeepAlivePing(byte[] Payload);
+    /// <summary>From the close coordinator: the close frame, after which no data frame is sent (§5.5.1).</summary>
+    public sealed record SendCloseFrame(CloseStatus? Status);
+    /// <summary>To the close coordinator: our close frame has been handed to the OS.</summary>
+    public sealed record CloseFrameWritten
+    {
+        public static readonly CloseFrameWritten Instance = new();
+    }
+    private sealed class WriteAck : Tcp.Event
+    {
+        public static readonly WriteAck Instance = new();
+    }
+
+    private readonly bool _mask;
+    private readonly WebSocketSettings _settings;
+    private readonly IActorRef _tcp;
+    private readonly IActorRef _handler;
+    private readonly IActorRef _closer;
+    private readonly Trace _trace;
+
+    private byte[]? _pending;
+    private int _pendingLength;
+    private int _pendingPongs;
+    private bool _pendingHasClose;
+    private byte[]? _inFlight;
+    private int _inFlightLength;
+    private bool _inFlightHasClose;
+    private bool _closeQueued;
+    private bool _aboveHighWatermark;
+
+    public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace)
+    {
+        _mask = role == Role.Client; // §5.1: a client masks every frame, a server none
+        _settings = settings;
+        _tcp = tcp;
+        _handler = handler;
+        _closer = closer;
+        _trace = trace;
+
+        Receive<SendText>(m => SendData(Opcode.Text, m.Text));
+        Receive<SendBinary>(m => SendData(Opcode.Binary, m.Data));
+        Receive<SendPing>(m => SendControl(Opcode.Ping, m.Payload));
+        Receive<SendKeepAlivePing>(m => SendControl(Opcode.Ping, m.Payload));
+        Receive<SendPong>(m =>
+        {
+            if (++_pendingPongs > _settings.MaxPendingControl)
+                throw new SendBufferOverflowException($"more than {_settings.MaxPendingControl} pongs wait to be written: ping flood");
+            SendControl(Opcode.Pong, m.Payload);
+        });
+        Receive<SendCloseFrame>(m => SendClose(m.Status));
+        Receive<WriteAck>(_ => OnAck());
+        Receive<Tcp.CommandFailed>(_ => { /* the connection is closing; the connection actor hears why */ });
+    }
+
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace) =>
+        Akka.Actor.Props.Create(() => new WriterActor(role, settings, tcp, handler, closer, trace));
+
+    protected override void PostStop()
+    {
+        if (_pending is not null)
+            ArrayPool<byte>.Shared.Return(_pending);
+        // A buffer still in flight may be read by Akka.IO: leave it to the GC rather than the pool.
+        _pending = null;
+    }
+
+    private long Buffered => _pendingLength + (_inFlight is null ? 0 : _inFlightLength);
+
+    private void SendData(Opcode opcode, string text)
+    {
+        if (RefuseAfterClose(opcode))
+            return;
+        if (_trace.Enabled)
+            _trace.Emit(Direction.Sent, "APP", text);
+        int length = Encoding.UTF8.GetByteCount(text);
+        var frame = Reserve(opcode, length, out var header);
+        Encoding.UTF8.GetBytes(text, frame[^length..]);
+        Commit(frame, header, length);
+    }
+
+    private void SendData(Opcode opcode, ReadOnlySpan<byte> data)
+    {
+        if (RefuseAfterClose(opcode))
+            return;
+        var frame = Reserve(opcode, data.Length, out var header);
+        data.CopyTo(frame[^data.Length..]);
+        Commit(frame, header, data.Length);
+    }
+
+    private void SendControl(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > FrameHeader.MaxControlPayload)
+            throw new ArgumentException($"{opcode.Name()} payload of {payload.Length} bytes is over 125 (RFC 6455 §5.5)");
+        if (RefuseAfterClose(opcode))
+            return;
+        SendData(opcode, payload);
+    }
+
+    private void SendClose(CloseStatus? status)
+    {
+        if (_closeQueued)
+            return;
+        var payload = status?.ToPayload() ?? [];
+        var frame = Reserve(Opcode.Close, payload.Length, out var header);
+        payload.CopyTo(frame[^payload.Length..]);
+        _closeQueued = true;
+        _pendingHasClose = true;
+        Commit(frame, header, payload.Length);
+    }
+
+    private bool RefuseAfterClose(Opcode opcode)
+    {
+        if (!_closeQueued)
+            return false;
+        _trace.Emit(Direction.Local, "FRAME", $"{opcode.Name()} not sent: our close frame is already out (RFC 6455 §5.5.1)");
+        return true;
+    }
+
+    /// <summary>Room for one whole frame at the end of the pending buffer, header already written.</summary>
+    private Span<byte> Reserve(Opcode opcode, int payloadLength, out FrameHeader header)
+    {
+        header = new FrameHeader(true, 0, opcode, _mask, payloadLength, _mask ? Masking.NewKey() : 0);
+        int frameLength = header.EncodedLength + payloadLength;
+        EnsurePending(frameLength);
+        var frame = _pending.AsSpan(_pendingLength, frameLength);
+        header.WriteTo(frame);
+        return frame;
+    }
+
+    private void Commit(Span<byte> frame, in FrameHeader header, int payloadLength)
+    {
+        if (header.Masked)
+            Masking.Apply(frame[^payloadLength..], header.MaskKey);
+        _pendingLength += frame.Length;
+        if (_trace.Enabled)
+            _trace.Emit(Direction.Sent, "FRAME", $"opcode={header.Opcode.Name()} len={payloadLength}{(header.Masked ? " MASKED=1" : "")}");
+        CheckBounds();
+        Flush();
+    }
+
+    private void EnsurePending(int more)
+    {
+        int needed = _pendingLength + more;
+        if (_pending is not null && _pending.Length >= needed)
+            return;
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(4096, (_pending?.Length ?? 0) * 2)));
+        if (_pending is not null)
+        {
+            _pending.AsSpan(0, _pendingLength).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_pending);
+        }
+        _pending = grown;
+    }
+
+    private void CheckBounds()
+    {
+        long buffered = Buffered;
+        if (buffered > _settings.WriteMaxBuffered)
+            throw new SendBufferOverflowException($"{buffered} bytes wait for a peer that does not read (limit {_settings.WriteMaxBuffered})");
+        if (!_aboveHighWatermark && buffered > _settings.WriteHighWatermark)
+        {
+            _aboveHighWatermark = true;
+            _handler.Tell(new SendBufferHigh(buffered));
+        }
+    }
+
+    private void Flush()
+    {
+        if (_inFlight is not null || _pendingLength == 0)
+            return;
+        (_inFlight, _inFlightLength, _inFlightHasClose) = (_pending, _pendingLength, _pendingHasClose);
+        (_pending, _pendingLength, _pendingPongs, _pendingHasClose) = (null, 0, 0, false);
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(_inFlight!, 0, _inFlightLength), WriteAck.Instance));
+    }
+
+    private void OnAck()
+    {
+        if (_inFlight is not null)
+            ArrayPool<byte>.Shared.Return(_inFlight);
+        _inFlight = null;
+        if (_inFlightHasClose)
+            _closer.Tell(CloseFrameWritten.Instance);
+        _inFlightHasClose = false;
+        Flush();
+        if (_aboveHighWatermark && Buffered <= _settings.WriteHighWatermark / 2)
+        {
+            _aboveHighWatermark = false;
+            _handler.Tell(new SendBufferDrained(Buffered));
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace ActorWs; internal static class Placeholder {}

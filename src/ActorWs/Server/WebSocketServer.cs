@@ -1,0 +1,65 @@
+using System.Net;
+using Akka.Actor;
+
+namespace ActorWs;
+
+/// <summary>
+/// A running WebSocket server: <c>/user/{name}</c> with one actor tree per connection. Each
+/// connection gets a handler actor made from <c>handlerProps</c>, as a child of its connection.
+/// </summary>
+public sealed class WebSocketServer
+{
+    private WebSocketServer(IActorRef actor, IPEndPoint endpoint, WebSocketSettings settings)
+    {
+        Actor = actor;
+        Endpoint = endpoint;
+        Settings = settings;
+    }
+
+    public IActorRef Actor { get; }
+    public IPEndPoint Endpoint { get; }
+    public WebSocketSettings Settings { get; }
+    public Uri Uri => new($"ws://{Endpoint}{Settings.Path ?? "/"}");
+
+    /// <summary>Binds and returns once the server is listening. Settings default to the
+    /// <c>actorws</c> section of the system's configuration.</summary>
+    public static async Task<WebSocketServer> StartAsync(ActorSystem system, Props handlerProps, WebSocketSettings? settings = null, string name = "ws-server")
+    {
+        settings ??= WebSocketSettings.Create(system.Settings.Config);
+        var address = await ResolveAsync(settings.Host);
+        var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, bound)), name);
+        var endpoint = await bound.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return new WebSocketServer(actor, endpoint, settings);
+    }
+
+    internal static async Task<IPAddress> ResolveAsync(string host)
+    {
+        if (IPAddress.TryParse(host, out var address))
+            return address;
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host);
+            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? addresses.First();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            throw new ArgumentException($"host '{host}' does not resolve: {e.Message}", nameof(host));
+        }
+    }
+
+    /// <summary>Closes every connection with 1001 and stops listening, then stops the server's actors
+    /// once the connections are gone or the close timeout has passed.</summary>
+    public async Task StopAsync()
+    {
+        await Actor.Ask<ServerActor.Shutdown>(ServerActor.Shutdown.Instance, TimeSpan.FromSeconds(5));
+        try
+        {
+            await Actor.GracefulStop(Settings.CloseTimeout + Settings.FinWaitTimeout);
+        }
+        catch (TaskCanceledException)
+        {
+        }
+    }
+}
