@@ -1,1 +1,114 @@
-System.Console.WriteLine("hi");
+using System.Net.Sockets;
+using Akka.Actor;
+using ActorWs;
+using ActorWs.Demo;
+
+DemoOptions options;
+try
+{
+    options = DemoOptions.Parse(args);
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message} (see --help)");
+    return 2;
+}
+
+try
+{
+    return options.Verb switch
+    {
+        Verb.Help => Help(),
+        Verb.Serve => await Serve(options),
+        Verb.Connect => await Connect(options),
+        _ => options.Role switch
+        {
+            "server" => await DemoRunner.RunServerOnlyAsync(options),
+            "client" => await DemoRunner.RunClientOnlyAsync(options),
+            _ => await DemoRunner.RunBothAsync(options),
+        },
+    };
+}
+catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException or SocketException
+                          or TimeoutException or IOException or Akka.Configuration.ConfigurationException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
+static int Help()
+{
+    Console.WriteLine(DemoOptions.Usage);
+    return 0;
+}
+
+// serve: an echo server that logs each connection's lifecycle; Ctrl+C stops it.
+static async Task<int> Serve(DemoOptions options)
+{
+    var config = options.LoadConfig();
+    var system = DemoConsole.CreateSystem("server", config);
+    try
+    {
+        var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), WebSocketSettings.Create(config));
+        Console.WriteLine($"echo server on {server.Uri} (Ctrl+C to stop)");
+        var stop = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.TrySetResult();
+        };
+        await Task.WhenAny(stop.Task, system.WhenTerminated);
+        await server.StopAsync();
+        return 0;
+    }
+    finally
+    {
+        await system.Terminate();
+    }
+}
+
+// connect: like wscat. stdin lines go out as text; what arrives is printed; end of input closes.
+static async Task<int> Connect(DemoOptions options)
+{
+    var config = Akka.Configuration.ConfigurationFactory.ParseString("actorws.reconnect.enabled = off").WithFallback(options.LoadConfig());
+    var system = DemoConsole.CreateSystem("client", config, print: !Console.IsOutputRedirected);
+    try
+    {
+        var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = system.ActorOf(Props.Create(() => new ConsoleClientHandler(opened, done)), "app");
+        WebSocketClient.Connect(system, system, options.Url!, handler, WebSocketSettings.Create(config));
+        var first = await Task.WhenAny(opened.Task, done.Task);
+        if (first == done.Task)
+        {
+            Console.Error.WriteLine($"error: could not connect to {options.Url}: {done.Task.Result.Reason}");
+            return 1;
+        }
+        var connection = opened.Task.Result;
+        _ = Task.Run(async () =>
+        {
+            while (await Console.In.ReadLineAsync() is { } line)
+                connection.Tell(new SendText(line));
+            connection.Tell(new Close());
+        });
+        var closed = await done.Task;
+        Console.Error.WriteLine($"closed: {closed}");
+        return closed.WasClean ? 0 : 1;
+    }
+    finally
+    {
+        await system.Terminate();
+    }
+}
+
+sealed class ConsoleClientHandler : ReceiveActor
+{
+    public ConsoleClientHandler(TaskCompletionSource<IActorRef> opened, TaskCompletionSource<Closed> done)
+    {
+        Receive<Opened>(o => opened.TrySetResult(o.Connection));
+        Receive<TextReceived>(m => Console.WriteLine($"< {m.Text}"));
+        Receive<BinaryReceived>(m => Console.WriteLine($"< ({m.Data.Length} bytes of binary) {Convert.ToHexString(m.Data.AsSpan(0, Math.Min(32, m.Data.Length)))}"));
+        Receive<Closed>(c => done.TrySetResult(c));
+        ReceiveAny(_ => { });
+    }
+}

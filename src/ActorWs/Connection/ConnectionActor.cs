@@ -217,13 +217,28 @@ public sealed class ConnectionActor : ReceiveActor
         _log.Debug("WebSocket {Role} connection {Path} closed: {Closed}", _role, Self.Path, closed);
         if (!_handler.IsNobody())
             _handler.Tell(closed);
-        if (_trace.Enabled)
-            foreach (var child in Context.GetChildren())
+        foreach (var child in Context.GetChildren().Where(c => !c.Equals(_handler)))
+        {
+            if (_trace.Enabled)
                 _trace.Emit(Direction.Local, "ACTOR", $"stopping {child.Path.ToStringWithoutAddress()}");
+            Context.Stop(child);
+        }
 
         if (_role == Role.Client && _settings.ReconnectEnabled && ShouldReconnect(closed))
             throw new ConnectionLostException(closed);
-        Context.Stop(Self);
+        if (_handlerProps is null || _handler.IsNobody())
+        {
+            Context.Stop(Self);
+            return;
+        }
+        // A stop would overtake Closed in the handler's mailbox (system messages go first), so the
+        // handler gets a PoisonPill behind Closed, and the connection stops when the handler has.
+        _handler.Tell(PoisonPill.Instance);
+        Become(() =>
+        {
+            Receive<Terminated>(t => t.ActorRef.Equals(_handler), _ => Context.Stop(Self));
+            ReceiveAny(_ => { });
+        });
     }
 
     /// <summary>A client reconnects after an abnormal close or a server that asks it to come back

@@ -1,0 +1,128 @@
+using Akka.Configuration;
+
+namespace ActorWs.Demo;
+
+public enum Verb { Scenario, Serve, Connect, Help }
+
+/// <summary>The command line. Errors are one readable line (<see cref="UsageException"/>), never a stack trace.</summary>
+public sealed record DemoOptions
+{
+    public static readonly string[] Scenarios = ["reference", "abnormal", "abnormal-kill", "violation"];
+
+    public Verb Verb { get; init; } = Verb.Scenario;
+    public string Scenario { get; init; } = "reference";
+    /// <summary>null: both, the client as a child process; otherwise only this side.</summary>
+    public string? Role { get; init; }
+    public string? Host { get; init; }
+    public int? Port { get; init; }
+    public Uri? Url { get; init; }
+    public string? ConfigFile { get; init; }
+
+    public const string Usage = """
+        ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
+
+        usage:
+          ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
+          ActorWs.Demo serve [--port N] [--host H]      echo server (text as text, binary as binary)
+          ActorWs.Demo connect ws://HOST:PORT/PATH       interactive client: each line is sent as text,
+                                                        what arrives is printed, end of input closes (1000)
+        scenarios:
+          reference      (default) handshake, full-duplex messages, pings, clean close with 1000
+          abnormal       the server drops TCP mid-conversation: 1006 on both sides, supervision,
+                         the client's backoff supervisor reconnects, then a clean close
+          abnormal-kill  the client process is killed: the server notices 1006; a new client finishes
+          violation      a client sends an unmasked frame (1002), then invalid UTF-8 (1007)
+        options:
+          --role server|client   run one side only (two terminals); default: both, as two processes
+          --port N               port (default 8765, from config/demo.hocon)
+          --host H               host (default 127.0.0.1)
+          --config FILE          extra HOCON, overriding config/demo.hocon
+          -h, --help             this text
+        """;
+
+    public static DemoOptions Parse(string[] args)
+    {
+        var options = new DemoOptions();
+        int i = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            options = args[0] switch
+            {
+                "serve" => options with { Verb = Verb.Serve },
+                "connect" => options with { Verb = Verb.Connect, Url = ParseUrl(args.Length > 1 ? args[1] : throw new UsageException("connect needs a ws:// URL")) },
+                _ => throw new UsageException($"unknown verb '{args[0]}' (expected serve or connect)"),
+            };
+            i = options.Verb == Verb.Connect ? 2 : 1;
+        }
+        for (; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "-h" or "--help" => options with { Verb = Verb.Help },
+                "--scenario" => options with { Scenario = OneOf(Value(), Scenarios, "scenario") },
+                "--role" => options with { Role = OneOf(Value(), ["server", "client"], "role") },
+                "--port" => options with { Port = int.TryParse(Value(), out var p) && p is > 0 and <= 65535 ? p : throw new UsageException($"--port takes a number from 1 to 65535, not '{args[i]}'") },
+                "--host" => options with { Host = Value() },
+                "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
+                _ => throw new UsageException($"unknown option '{args[i]}'"),
+            };
+        }
+        return options;
+    }
+
+    private static Uri ParseUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == "ws" ? uri : throw new UsageException($"'{url}' is not a ws:// URL");
+
+    private static string OneOf(string value, string[] allowed, string what) =>
+        allowed.Contains(value) ? value : throw new UsageException($"unknown {what} '{value}' (one of: {string.Join(", ", allowed)})");
+
+    /// <summary>demo.hocon beside the program, then --config, then the command line's host and port.</summary>
+    public Config LoadConfig()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "demo.hocon");
+        var config = File.Exists(path) ? ConfigurationFactory.ParseString(File.ReadAllText(path)) : Config.Empty;
+        if (ConfigFile is not null)
+            config = ConfigurationFactory.ParseString(File.ReadAllText(ConfigFile)).WithFallback(config);
+        var overrides = "";
+        if (Host is not null)
+            overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
+        if (Port is not null)
+            overrides += $"demo.port = {Port}\nactorws.port = {Port}\n";
+        return ConfigurationFactory.ParseString(overrides).WithFallback(config);
+    }
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The <c>demo { }</c> section.</summary>
+public sealed record DemoSettings(string Host, int Port, TimeSpan ClientInterval, TimeSpan ServerInterval,
+    int ClientMessages, TimeSpan CloseDelay, string CloseReason, int AbortAfter)
+{
+    public static DemoSettings From(Config config)
+    {
+        var c = config.GetConfig("demo") ?? throw new UsageException("no demo { } section in the configuration");
+        T Get<T>(string key, Func<string, T> read)
+        {
+            try
+            {
+                return c.HasPath(key) ? read(key) : throw new UsageException($"demo.{key} is missing");
+            }
+            catch (Exception e) when (e is not UsageException)
+            {
+                throw new UsageException($"demo.{key} is invalid: {e.Message}");
+            }
+        }
+        return new DemoSettings(
+            Get("host", k => c.GetString(k)),
+            Get("port", k => c.GetInt(k)),
+            Get("client-interval", k => c.GetTimeSpan(k)),
+            Get("server-interval", k => c.GetTimeSpan(k)),
+            Get("client-messages", k => c.GetInt(k)),
+            Get("close-delay", k => c.GetTimeSpan(k)),
+            Get("close-reason", k => c.GetString(k)),
+            Get("abort-after", k => c.GetInt(k)));
+    }
+
+    public Uri Url => new($"ws://{Host}:{Port}/");
+}

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using ActorWs.Protocol;
+
+namespace ActorWs.Demo;
+
+/// <summary>Runs a scenario's sides. Each side is its own ActorSystem; by default the client runs
+/// as a second OS process, as client and server would in life.</summary>
+public static class DemoRunner
+{
+    public static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Connections the server sees in a scenario before it is over.</summary>
+    public static int ExpectedConnections(string scenario) => scenario == "reference" ? 1 : 2;
+
+    public sealed record ServerRun(ActorSystem System, WebSocketServer Server, ScenarioProgress Progress);
+
+    public static async Task<ServerRun> StartServerAsync(string scenario, Config config, Action<LifecycleEvent>? observer = null, bool print = true)
+    {
+        var demo = DemoSettings.From(config);
+        var system = DemoConsole.CreateSystem("server", config, observer, print);
+        try
+        {
+            var progress = new ScenarioProgress(ExpectedConnections(scenario));
+            var settings = WebSocketSettings.Create(config);
+            var server = await WebSocketServer.StartAsync(system,
+                Props.Create(() => new ServerScenarioHandler(scenario, demo, progress)), settings);
+            return new ServerRun(system, server, progress);
+        }
+        catch
+        {
+            await system.Terminate();
+            throw;
+        }
+    }
+
+    /// <summary>The client side of a scenario, in this process. Returns how the scenario's last connection closed.</summary>
+    public static async Task<Closed> RunClientAsync(string scenario, Config config, Action<LifecycleEvent>? observer = null, bool print = true)
+    {
+        var demo = DemoSettings.From(config);
+        var system = DemoConsole.CreateSystem("client", config, observer, print);
+        try
+        {
+            if (scenario == "violation")
+            {
+                var codes = await ViolationClient.RunAsync(demo.Url,
+                    (d, category, message) => system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, Role.Client, d, category, message, "violation")),
+                    TimeSpan.FromSeconds(30));
+                bool allRight = codes.SequenceEqual(ViolationClient.Cases.Select(c => c.ExpectedCode));
+                return new Closed(codes[^1], allRight ? "each violation got its close code" : "unexpected close codes", allRight);
+            }
+            var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var handler = system.ActorOf(Props.Create(() => new ClientScenarioHandler(demo, done)), "app");
+            // In the reference it is the server that pings; the client only answers.
+            var settings = WebSocketSettings.Create(config) with { PingInterval = TimeSpan.Zero };
+            WebSocketClient.Connect(system, system, demo.Url, handler, settings);
+            return await done.Task.WaitAsync(ScenarioTimeout);
+        }
+        finally
+        {
+            await Task.Delay(100); // let the last lifecycle lines reach the console
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>The whole scenario: the server here, the client as a child process.</summary>
+    public static async Task<int> RunBothAsync(DemoOptions options)
+    {
+        var config = options.LoadConfig();
+        var demo = DemoSettings.From(config);
+        var run = await StartServerAsync(options.Scenario, config);
+        try
+        {
+            using var client = StartClientProcess(options, demo);
+            if (options.Scenario == "abnormal-kill")
+            {
+                await client.WaitForLineAsync($"message from CLIENT #{demo.AbortAfter}", ScenarioTimeout);
+                DemoConsole.Write($"[{DateTime.Now:HH:mm:ss.fff}] DEMO   !  [TCP] killing the client process (pid {client.Id}) mid-conversation: no close frame will be sent", server: true, error: true);
+                client.Kill();
+                using var second = StartClientProcess(options with { Scenario = "reference" }, demo);
+                int secondExit = await second.WaitForExitAsync(ScenarioTimeout);
+                var closes = await run.Progress.Done.Task.WaitAsync(ScenarioTimeout);
+                return secondExit == 0 && closes[0].Code == CloseCodes.AbnormalClosure ? 0 : 1;
+            }
+            int exit = await client.WaitForExitAsync(ScenarioTimeout);
+            var closed = await run.Progress.Done.Task.WaitAsync(ScenarioTimeout);
+            return exit == 0 && ServerSawExpected(options.Scenario, closed) ? 0 : 1;
+        }
+        finally
+        {
+            await run.Server.StopAsync();
+            await run.System.Terminate();
+        }
+    }
+
+    public static bool ServerSawExpected(string scenario, IReadOnlyList<Closed> closed) => scenario switch
+    {
+        "reference" => closed is [{ Code: CloseCodes.NormalClosure, WasClean: true }],
+        "abnormal" or "abnormal-kill" => closed is [{ Code: CloseCodes.AbnormalClosure, WasClean: false }, { Code: CloseCodes.NormalClosure, WasClean: true }],
+        "violation" => closed.Select(c => c.Code).SequenceEqual([CloseCodes.ProtocolError, CloseCodes.InvalidPayloadData]),
+        _ => false,
+    };
+
+    public static async Task<int> RunServerOnlyAsync(DemoOptions options)
+    {
+        var run = await StartServerAsync(options.Scenario, options.LoadConfig());
+        try
+        {
+            var closed = await run.Progress.Done.Task;
+            return ServerSawExpected(options.Scenario, closed) ? 0 : 1;
+        }
+        finally
+        {
+            await run.Server.StopAsync();
+            await run.System.Terminate();
+        }
+    }
+
+    public static async Task<int> RunClientOnlyAsync(DemoOptions options)
+    {
+        var closed = await RunClientAsync(options.Scenario, options.LoadConfig());
+        return closed.WasClean ? 0 : 1;
+    }
+
+    private static ChildProcess StartClientProcess(DemoOptions options, DemoSettings demo)
+    {
+        var args = new List<string> { "--role", "client", "--scenario", options.Scenario, "--port", demo.Port.ToString(), "--host", demo.Host };
+        if (options.ConfigFile is not null)
+            args.AddRange(["--config", options.ConfigFile]);
+        return ChildProcess.StartSelf(args);
+    }
+}
+
+/// <summary>This program started again as the client, its output relayed line by line.</summary>
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+
+    private ChildProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public static ChildProcess StartSelf(IEnumerable<string> args)
+    {
+        var host = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            info.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        var child = new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start the client process"));
+        child._process.OutputDataReceived += (_, e) => child.Relay(e.Data, error: false);
+        child._process.ErrorDataReceived += (_, e) => child.Relay(e.Data, error: true);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void Relay(string? line, bool error)
+    {
+        if (line is null)
+            return;
+        lock (_lines)
+        {
+            _lines.Add(line);
+            Monitor.PulseAll(_lines);
+        }
+        DemoConsole.Write(line, server: false, error: error || line.Contains(" ! "));
+    }
+
+    public Task WaitForLineAsync(string fragment, TimeSpan timeout) => Task.Run(() =>
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_lines)
+        {
+            while (!_lines.Any(l => l.Contains(fragment)))
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || _process.HasExited && !Monitor.Wait(_lines, 100))
+                    throw new TimeoutException($"the client never printed '{fragment}'");
+                Monitor.Wait(_lines, left);
+            }
+        }
+    });
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using ActorWs.Protocol;
+
+namespace ActorWs.Demo;
+
+/// <summary>The server side of the scenarios: its own messages on its own timer, independent of
+/// the client's (full duplex), and in "abnormal" a dropped TCP connection on the first connection.</summary>
+public sealed class ServerScenarioHandler : ReceiveActor, IWithTimers
+{
+    private sealed record Tick;
+
+    private IActorRef _connection = ActorRefs.Nobody;
+    private int _sent;
+    private int _received;
+    private int _connectionNumber;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ServerScenarioHandler(string scenario, DemoSettings demo, ScenarioProgress progress)
+    {
+        Receive<Opened>(o =>
+        {
+            _connection = o.Connection;
+            _connectionNumber = progress.ConnectionOpened();
+            if (scenario != "violation")
+                Timers.StartPeriodicTimer("tick", new Tick(), demo.ServerInterval);
+        });
+        Receive<Tick>(_ => _connection.Tell(new SendText($"message from SERVER #{++_sent}")));
+        Receive<TextReceived>(_ =>
+        {
+            if (scenario == "abnormal" && _connectionNumber == 1 && ++_received == demo.AbortAfter)
+            {
+                Say(Context.System, Role.Server, Direction.Error, "APP", "simulating a lost network: dropping TCP with no close frame");
+                _connection.Tell(Abort.Instance);
+            }
+        });
+        Receive<Closed>(c =>
+        {
+            Timers.CancelAll();
+            progress.ConnectionClosed(c);
+            Context.Stop(Self);
+        });
+        ReceiveAny(_ => { });
+    }
+
+    public static void Say(ActorSystem system, Role side, Direction direction, string category, string message) =>
+        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, "demo"));
+}
+
+/// <summary>The client side: a message every interval; after the last, a close with 1000. Across a
+/// reconnect it carries on counting, so the scenario still ends after the configured number.</summary>
+public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
+{
+    private sealed record Tick;
+    private sealed record CloseNow;
+
+    private IActorRef _connection = ActorRefs.Nobody;
+    private int _sent;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ClientScenarioHandler(DemoSettings demo, TaskCompletionSource<Closed> done)
+    {
+        Receive<Opened>(o =>
+        {
+            _connection = o.Connection;
+            Timers.StartPeriodicTimer("tick", new Tick(), demo.ClientInterval);
+        });
+        Receive<Tick>(_ =>
+        {
+            if (_sent >= demo.ClientMessages)
+                return;
+            _connection.Tell(new SendText($"message from CLIENT #{++_sent}"));
+            if (_sent == demo.ClientMessages)
+            {
+                Timers.Cancel("tick");
+                Timers.StartSingleTimer("close", new CloseNow(), demo.CloseDelay);
+            }
+        });
+        Receive<CloseNow>(_ =>
+        {
+            ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Sent, "APP", $"initiating the close: 1000 '{demo.CloseReason}' (RFC 6455 §7.1.2)");
+            _connection.Tell(new Close(CloseCodes.NormalClosure, demo.CloseReason));
+        });
+        Receive<Closed>(c =>
+        {
+            Timers.CancelAll();
+            if (!ConnectionActor.ShouldReconnect(c))
+                done.TrySetResult(c);
+        });
+        ReceiveAny(_ => { });
+    }
+}
+
+/// <summary>What the server side has seen; complete when the scenario's last connection closed.</summary>
+public sealed class ScenarioProgress(int expectedConnections)
+{
+    private readonly List<Closed> _closed = [];
+    private int _opened;
+
+    public TaskCompletionSource<IReadOnlyList<Closed>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int ConnectionOpened() => Interlocked.Increment(ref _opened);
+
+    public void ConnectionClosed(Closed closed)
+    {
+        lock (_closed)
+        {
+            _closed.Add(closed);
+            if (_closed.Count >= expectedConnections)
+                Done.TrySetResult(_closed.ToList());
+        }
+    }
+}

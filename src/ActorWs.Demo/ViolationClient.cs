@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using System.Text;
+using ActorWs.Protocol;
+
+namespace ActorWs.Demo;
+
+/// <summary>
+/// A deliberately broken client for <c>--scenario violation</c>. ActorWs's own client cannot send
+/// a bad frame, so this one speaks the protocol by hand over a socket with the protocol core:
+/// first an unmasked frame (a client MUST mask, RFC 6455 §5.1: 1002), then, on a new connection,
+/// a text message that is not UTF-8 (§8.1: 1007).
+/// </summary>
+public static class ViolationClient
+{
+    public sealed record Case(string Name, byte[] Frame, ushort ExpectedCode);
+
+    public static IReadOnlyList<Case> Cases { get; } =
+    [
+        new("unmasked text frame (RFC 6455 §5.1)", FrameEncoder.Encode(Opcode.Text, "not masked"u8, masked: false), CloseCodes.ProtocolError),
+        new("text with invalid UTF-8 0xC0 0xAF (RFC 6455 §8.1)", FrameEncoder.Encode(Opcode.Text, [0x68, 0x69, 0xC0, 0xAF], masked: true), CloseCodes.InvalidPayloadData),
+    ];
+
+    /// <summary>Runs every case; returns the close code the server sent for each.</summary>
+    public static async Task<IReadOnlyList<ushort>> RunAsync(Uri url, Action<Direction, string, string> log, TimeSpan timeout)
+    {
+        var codes = new List<ushort>();
+        foreach (var c in Cases)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(url.Host, url.Port, cts.Token);
+            log(Direction.Local, "TCP", $"connected to {socket.RemoteEndPoint}");
+            var handshake = ClientHandshake.Create(url);
+            await socket.SendAsync(handshake.Request, cts.Token);
+            var buffer = new byte[64 * 1024];
+            using var head = new HttpHeadReader(8192);
+            int count, consumed;
+            do
+            {
+                count = await socket.ReceiveAsync(buffer, cts.Token);
+                if (count == 0)
+                    throw new IOException("server closed during the handshake");
+            }
+            while (head.Feed(buffer.AsSpan(0, count), out consumed) == HeadStatus.NeedMoreData);
+            if (handshake.Validate(head.Head) is { } error)
+                throw new IOException(error);
+            log(Direction.Local, "STATE", "OPEN");
+
+            log(Direction.Sent, "FRAME", $"misbehaving on purpose: {c.Name}");
+            await socket.SendAsync(c.Frame, cts.Token);
+
+            using var decoder = new FrameDecoder(Role.Client, 1 << 20);
+            var pending = buffer.AsMemory(consumed, count - consumed);
+            ushort? code = null;
+            while (code is null)
+            {
+                while (pending.Length > 0 && code is null)
+                {
+                    var status = decoder.Decode(pending.Span, out int used, out var frame);
+                    pending = pending[used..];
+                    if (status == DecodeStatus.Violation)
+                        throw new IOException($"bad frame from the server: {decoder.Violation}");
+                    if (status == DecodeStatus.Frame && frame.Opcode == Opcode.Close)
+                    {
+                        CloseStatus.TryParse(frame.Payload, out var closeStatus, out _);
+                        log(Direction.Received, "FRAME", $"opcode=CLOSE {closeStatus} ({CloseCodes.Describe(closeStatus.Code)})");
+                        code = closeStatus.Code;
+                    }
+                    if (status == DecodeStatus.NeedMoreData)
+                        break;
+                }
+                if (code is not null)
+                    break;
+                count = await socket.ReceiveAsync(buffer, cts.Token);
+                if (count == 0)
+                    throw new IOException("server closed TCP without a close frame");
+                pending = buffer.AsMemory(0, count);
+            }
+            // Complete the closing handshake, then let the server close TCP first (§7.1.1).
+            await socket.SendAsync(FrameEncoder.Encode(Opcode.Close, new CloseStatus(code.Value, "").ToPayload(), masked: true), cts.Token);
+            while (await socket.ReceiveAsync(buffer, cts.Token) > 0)
+            {
+            }
+            log(Direction.Local, "TCP", "the server closed TCP");
+            var verdict = code == c.ExpectedCode ? "as the RFC requires" : $"EXPECTED {c.ExpectedCode}";
+            log(code == c.ExpectedCode ? Direction.Local : Direction.Error, "STATE", $"CLOSED: server answered {c.Name} with {code} {verdict}");
+            codes.Add(code.Value);
+        }
+        return codes;
+    }
+}
