@@ -17,13 +17,17 @@ public sealed record DemoOptions
     public int? Port { get; init; }
     public Uri? Url { get; init; }
     public string? ConfigFile { get; init; }
+    /// <summary>No lifecycle log: what a benchmark or a production server wants.</summary>
+    public bool Quiet { get; init; }
 
     public const string Usage = """
         ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
 
         usage:
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
-          ActorWs.Demo serve [--port N] [--host H]      echo server (text as text, binary as binary)
+          ActorWs.Demo serve [--port N] [--host H] [--quiet]
+                                                        echo server (text as text, binary as binary);
+                                                        --quiet: no lifecycle log (for benchmarks)
           ActorWs.Demo connect ws://HOST:PORT/PATH       interactive client: each line is sent as text,
                                                         what arrives is printed, end of input closes (1000)
         scenarios:
@@ -64,6 +68,7 @@ public sealed record DemoOptions
                 "--role" => options with { Role = OneOf(Value(), ["server", "client"], "role") },
                 "--port" => options with { Port = int.TryParse(Value(), out var p) && p is > 0 and <= 65535 ? p : throw new UsageException($"--port takes a number from 1 to 65535, not '{args[i]}'") },
                 "--host" => options with { Host = Value() },
+                "--quiet" => options with { Quiet = true },
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };
@@ -84,7 +89,7 @@ public sealed record DemoOptions
         var config = File.Exists(path) ? ConfigurationFactory.ParseString(File.ReadAllText(path)) : Config.Empty;
         if (ConfigFile is not null)
             config = ConfigurationFactory.ParseString(File.ReadAllText(ConfigFile)).WithFallback(config);
-        var overrides = "";
+        var overrides = Quiet ? "actorws.trace-lifecycle = off\n" : "";
         if (Host is not null)
             overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
         if (Port is not null)

@@ -46,11 +46,12 @@ static int Help()
 static async Task<int> Serve(DemoOptions options)
 {
     var config = options.LoadConfig();
-    var system = DemoConsole.CreateSystem("server", config);
+    var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {
         var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), WebSocketSettings.Create(config));
-        Console.WriteLine($"echo server on {server.Uri} (Ctrl+C to stop)");
+        // Scripts (bench/run.sh, tests) wait for this line.
+        Console.WriteLine($"LISTENING {server.Endpoint.Port} echo server on {server.Uri} (Ctrl+C to stop)");
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

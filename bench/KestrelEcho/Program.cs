@@ -1,0 +1,68 @@
+// Minimal Kestrel WebSocket echo server: the comparison peer for ActorWs.
+// Any path upgrades; each received frame is echoed with the same message type and the same
+// endOfMessage flag, using one reused receive buffer per connection (the Microsoft sample idiom).
+// Usage: KestrelEcho --port N [--buffer BYTES]   (binds 127.0.0.1 only; prints "LISTENING <port>")
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections;
+
+int port = 5000;
+int bufferSize = 64 * 1024;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--port" when i + 1 < args.Length: port = int.Parse(args[++i]); break;
+        case "--buffer" when i + 1 < args.Length: bufferSize = int.Parse(args[++i]); break;
+        default: Console.Error.WriteLine($"unknown argument: {args[i]}"); return 2;
+    }
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddConsole();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.WebHost.ConfigureKestrel(o =>
+{
+    o.AddServerHeader = false;
+    o.Listen(IPAddress.Loopback, port);
+});
+
+var app = builder.Build();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+app.Run(async ctx =>
+{
+    if (!ctx.WebSockets.IsWebSocketRequest)
+    {
+        ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+    using WebSocket ws = await ctx.WebSockets.AcceptWebSocketAsync();
+    byte[] buffer = new byte[bufferSize];
+    try
+    {
+        while (true)
+        {
+            ValueWebSocketReceiveResult r = await ws.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+            if (r.MessageType == WebSocketMessageType.Close)
+            {
+                if (ws.State == WebSocketState.CloseReceived)
+                {
+                    await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure,
+                        ws.CloseStatusDescription, CancellationToken.None);
+                }
+                break;
+            }
+            await ws.SendAsync(buffer.AsMemory(0, r.Count), r.MessageType, r.EndOfMessage, CancellationToken.None);
+        }
+    }
+    catch (WebSocketException) { /* peer vanished */ }
+    catch (ConnectionAbortedException) { }
+    catch (IOException) { }
+    catch (OperationCanceledException) { }
+});
+
+await app.StartAsync();
+Console.WriteLine($"LISTENING {port}");
+await app.WaitForShutdownAsync();
+return 0;
