@@ -20,7 +20,7 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
     /// <summary>From the reader: the peer's close frame, parsed.</summary>
     public sealed record CloseReceived(CloseStatus Status);
     /// <summary>From the connection's supervisor: fail the connection with this code (§7.1.7).</summary>
-    public sealed record FailConnection(ushort Code, string Reason, bool WriterAlive);
+    public sealed record FailConnection(ushort Code, string Reason, bool WriterAlive, bool ReaderAlive = true);
     /// <summary>From the connection: TCP is gone (the Akka.IO connection actor stopped).</summary>
     public sealed record TcpLost(string Why);
     /// <summary>To the parent: the connection is CLOSED.</summary>
@@ -73,6 +73,15 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
                 return;
             }
             StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
+            if (!f.ReaderAlive)
+            {
+                // The reader is stopped, so the peer's close frame can never be read: waiting for it
+                // would only run out the close timeout and end in an abort. _Fail the WebSocket
+                // Connection_ (§7.1.7) goes on to close TCP once our close frame is out (§7.1.1).
+                Timers.Cancel(CloseTimedOut.Instance);
+                _trace.Emit(Direction.Local, "TCP", "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
+                ShutdownTcp();
+            }
         });
         Receive<CloseReceived>(r =>
         {
@@ -187,22 +196,35 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
     /// connection with, or the peer's (§7.1.5: "the WebSocket Connection Close Code").</summary>
     private Closed CleanResult()
     {
+        // Clean only if the peer's close frame came (§7.1.4); when we failed the connection, the
+        // handler hears the code we failed it with.
         if (_failing && _sent is { } ours)
-            return new Closed(ours.Code, ours.Reason, true);
+            return new Closed(ours.Code, ours.Reason, _received is not null);
         var peer = _received ?? CloseStatus.NoStatus;
         return new Closed(peer.Code, peer.Reason, true);
     }
 
     private void ReceiveTcpLoss()
     {
-        Receive<Tcp.ConnectionClosed>(c => Finish(Abnormal(c switch
+        Receive<Tcp.ConnectionClosed>(c => Finish(Lost(c switch
         {
             Tcp.ErrorClosed e => $"TCP error: {e.Cause}",
             Tcp.PeerClosed => "peer closed TCP without a close frame",
             Tcp.Aborted => "TCP aborted",
             _ => "TCP closed without a close frame",
         })));
-        Receive<TcpLost>(l => Finish(Abnormal(l.Why)));
+        Receive<TcpLost>(l => Finish(Lost(l.Why)));
+    }
+
+    /// <summary>TCP is gone before the closing handshake completed. If we were failing the
+    /// connection, the handler hears the code we failed it with, as after the close timeout (a peer
+    /// commonly drops TCP on receiving it); otherwise 1006.</summary>
+    private Closed Lost(string why)
+    {
+        if (!_failing || _sent is not { } ours)
+            return Abnormal(why);
+        _trace.Emit(Direction.Error, "TCP", $"connection lost after our close {ours}: {why}");
+        return new Closed(ours.Code, ours.Reason, false);
     }
 
     private Closed Abnormal(string why)

@@ -23,7 +23,7 @@ namespace ActorWs;
 /// a child's failure becomes a close code; children are stopped, never restarted, because their
 /// state (a half-parsed frame, bytes in flight) cannot be rebuilt.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor
+public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
@@ -37,6 +37,9 @@ public sealed class ConnectionActor : ReceiveActor
     private EndPoint? _remote;
     private IActorRef? _handshake, _reader, _writer, _pinger, _closer;
     private bool _finished;
+    private bool _handshakeBusy;
+
+    public IStash Stash { get; set; } = null!;
 
     /// <summary>A server-side connection for a socket Akka.IO accepted.</summary>
     public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, Props handlerProps, string id) =>
@@ -62,8 +65,15 @@ public sealed class ConnectionActor : ReceiveActor
             Connecting();
     }
 
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(OnChildFailure, loggingEnabled: false);
+    protected override SupervisorStrategy SupervisorStrategy() => new ChildAwareStrategy(OnChildFailure);
+
+    /// <summary>One-for-one, with a decider that is told which child failed: what can still be done
+    /// (send a close frame, read the peer's) depends on whether that child was the writer or the reader.</summary>
+    private sealed class ChildAwareStrategy(Func<IActorRef, Exception, Directive> decide)
+        : OneForOneStrategy(-1, -1, _ => Directive.Stop, loggingEnabled: false)
+    {
+        protected override Directive Handle(IActorRef child, Exception exception) => decide(child, exception);
+    }
 
     protected override void PreStart()
     {
@@ -102,7 +112,24 @@ public sealed class ConnectionActor : ReceiveActor
 
     private void Handshaking()
     {
-        Receive<Tcp.Received>(r => _handshake.Forward(r));
+        // One chunk at a time: the handshake child stops as soon as the head is complete, so a chunk
+        // still in its mailbox then (the peer's first frames, sent right after the request) would be
+        // lost. Chunks that come while it reads wait here and go to the reader once OPEN, in order.
+        Receive<Tcp.Received>(r =>
+        {
+            if (_handshakeBusy)
+            {
+                Stash.Stash();
+                return;
+            }
+            _handshakeBusy = true;
+            _handshake.Forward(r);
+        });
+        Receive<HandshakeActor.NeedMoreData>(_ =>
+        {
+            _handshakeBusy = false;
+            Stash.Unstash();
+        });
         Receive<HandshakeActor.Succeeded>(OnOpen);
         Receive<HandshakeActor.Failed>(f =>
         {
@@ -151,6 +178,7 @@ public sealed class ConnectionActor : ReceiveActor
         if (!opened.Leftover.IsEmpty)
             _reader.Tell(new ReaderActor.Inbound(opened.Leftover));
         Become(Open);
+        Stash.UnstashAll();
     }
 
     private void Open()
@@ -166,17 +194,24 @@ public sealed class ConnectionActor : ReceiveActor
             _trace.Emit(Direction.Error, "TCP", "aborted by the application");
             _tcp.Tell(Tcp.Abort.Instance);
         });
-        Receive<Tcp.ConnectionClosed>(c => _closer.Forward(c));
+        // Through the reader, behind the bytes that came before it: a peer that sends its close frame
+        // and closes TCP at once (as a server should, RFC 6455 §7.1.1) would otherwise be reported as
+        // gone without a close frame (1006) whenever the FIN overtook the frame's parsing.
+        Receive<Tcp.ConnectionClosed>(c => ToCloserBehindReader().Forward(c));
         Receive<CloseCoordinator.Finished>(f => Finish(f.Closed));
         Receive<Terminated>(OnTerminated);
     }
+
+    /// <summary>The reader while it runs (it passes TCP's end on to the close coordinator after the
+    /// frames before it), else the close coordinator itself.</summary>
+    private IActorRef ToCloserBehindReader() => Context.Child("reader").IsNobody() ? _closer! : _reader!;
 
     private void OnTerminated(Terminated t)
     {
         if (_finished)
             return;
         if (t.ActorRef.Equals(_tcp))
-            _closer.Tell(new CloseCoordinator.TcpLost("the TCP connection actor stopped"));
+            ToCloserBehindReader().Tell(new CloseCoordinator.TcpLost("the TCP connection actor stopped"));
         else if (t.ActorRef.Equals(_handler))
             _closer.Tell(new Close(CloseCodes.GoingAway, "handler stopped"));
         else if (t.ActorRef.Equals(_closer))
@@ -191,7 +226,7 @@ public sealed class ConnectionActor : ReceiveActor
     /// is stopped, and the close coordinator carries the close out (or TCP is aborted when the
     /// writer or the coordinator itself is the one that failed).
     /// </summary>
-    private Directive OnChildFailure(Exception failure)
+    private Directive OnChildFailure(IActorRef child, Exception failure)
     {
         var (code, reason) = FailureCodes.For(failure);
         if (failure is WebSocketProtocolException or KeepAliveTimeoutException or SendBufferOverflowException)
@@ -202,8 +237,9 @@ public sealed class ConnectionActor : ReceiveActor
 
         if (_closer is null || _finished)
             return Directive.Stop;
-        bool writerFailed = failure is SendBufferOverflowException || Context.Child("writer").IsNobody();
-        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: !writerFailed));
+        // The failed child is stopped: without the writer no close frame can be sent, and without
+        // the reader the peer's close frame can never be read.
+        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: !child.Equals(_writer), ReaderAlive: !child.Equals(_reader)));
         return Directive.Stop;
     }
 
@@ -226,7 +262,9 @@ public sealed class ConnectionActor : ReceiveActor
 
         if (_role == Role.Client && _settings.ReconnectEnabled && ShouldReconnect(closed))
             throw new ConnectionLostException(closed);
-        if (_handlerProps is null || _handler.IsNobody())
+        // A handler that is already gone (it stopped, or failed and was stopped) sends no Terminated
+        // again: waiting for one would keep this connection alive for ever.
+        if (_handlerProps is null || _handler.IsNobody() || Context.Child("handler").IsNobody())
         {
             Context.Stop(Self);
             return;

@@ -15,6 +15,11 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
     public sealed record Succeeded(string Path, ByteString Leftover);
     /// <summary>The handshake failed; for a server, <paramref name="Status"/> is the HTTP status already sent.</summary>
     public sealed record Failed(string Reason, int? Status);
+    /// <summary>The chunk was taken and the head is not complete yet: send the next one.</summary>
+    public sealed record NeedMoreData
+    {
+        public static readonly NeedMoreData Instance = new();
+    }
     private sealed record TimedOut
     {
         public static readonly TimedOut Instance = new();
@@ -66,7 +71,10 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
     {
         var status = _head.Feed(data.ToReadOnlySpan(), out int consumed);
         if (status == HeadStatus.NeedMoreData)
+        {
+            Context.Parent.Tell(NeedMoreData.Instance);
             return;
+        }
         if (status == HeadStatus.TooLarge)
         {
             Fail(431, $"HTTP head over {_head.MaxHeadBytes} bytes");

@@ -37,6 +37,9 @@ public sealed class ReaderActor : ReceiveActor
 
         Receive<Tcp.Received>(r => OnBytes(r.Data));
         Receive<Inbound>(r => OnBytes(r.Data));
+        // TCP closed: the close coordinator hears it after every frame read before it (§7.1.1, §7.1.5).
+        Receive<Tcp.ConnectionClosed>(c => _closer.Forward(c));
+        Receive<CloseCoordinator.TcpLost>(l => _closer.Forward(l));
     }
 
     public static Props Props(Role role, WebSocketSettings settings, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>

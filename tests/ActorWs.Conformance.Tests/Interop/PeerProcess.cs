@@ -11,7 +11,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
-namespace ActorWs.Tests.Interop;
+namespace ActorWs.Conformance.Tests.Interop;
 
 /// <summary>Which independent WebSocket implementation a peer process uses.</summary>
 public enum PeerKind
@@ -212,10 +212,12 @@ public sealed class PeerProcess : IAsyncDisposable
 
     /// <summary>
     /// Runs a client peer against <paramref name="url"/> to completion (or until <paramref name="timeout"/>, when its
-    /// process tree is killed and <see cref="PeerRunResult.TimedOut"/> is set).
+    /// process tree is killed and <see cref="PeerRunResult.TimedOut"/> is set). <paramref name="extraArguments"/>
+    /// follow the URL, e.g. <c>--only text-ascii</c> for the Node and Python clients.
     /// </summary>
     public static async Task<PeerRunResult> RunClient(
-        PeerKind kind, string url, TimeSpan timeout, CancellationToken cancellationToken = default)
+        PeerKind kind, string url, TimeSpan timeout, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? extraArguments = null)
     {
         ArgumentNullException.ThrowIfNull(url);
         string script = kind switch
@@ -227,7 +229,7 @@ public sealed class PeerProcess : IAsyncDisposable
         };
         ThrowIfUnavailable(kind);
 
-        await using var peer = new PeerProcess(kind, CreateProcess(kind, script, url));
+        await using var peer = new PeerProcess(kind, CreateProcess(kind, script, url, extraArguments));
         bool timedOut = false;
         using (var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -358,7 +360,7 @@ public sealed class PeerProcess : IAsyncDisposable
         if (why is not null) throw new InvalidOperationException($"{kind} peer unavailable: {why}");
     }
 
-    private static Process CreateProcess(PeerKind kind, string script, string argument)
+    private static Process CreateProcess(PeerKind kind, string script, string argument, IReadOnlyList<string>? extraArguments = null)
     {
         string interop = InteropDir;
         var psi = new ProcessStartInfo
@@ -375,6 +377,8 @@ public sealed class PeerProcess : IAsyncDisposable
         };
         psi.ArgumentList.Add(Path.Combine(interop, script));
         psi.ArgumentList.Add(argument);
+        foreach (string extra in extraArguments ?? Array.Empty<string>())
+            psi.ArgumentList.Add(extra);
         psi.Environment["PYTHONUNBUFFERED"] = "1";
         psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         psi.Environment["PYTHONIOENCODING"] = "utf-8";

@@ -1,0 +1,164 @@
+using Akka.Actor;
+using ActorWs.Conformance.Tests.Support;
+using ActorWs.Protocol;
+
+namespace ActorWs.Conformance.Tests.Interop;
+
+/// <summary>
+/// The ActorWs client (<see cref="WebSocketClient.Connect"/>) against independent echo servers: Node
+/// "ws" and Python "websockets" (tests/interop/*-echo-server.*). The handler is a probe: it records
+/// every event, and the test sends the commands itself.
+/// </summary>
+public abstract class ClientInteropTests(PeerKind kind)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private sealed class Session : IAsyncDisposable
+    {
+        public required PeerProcess Peer { get; init; }
+        public required HandlerEvents Events { get; init; }
+        public required IActorRef Client { get; init; }
+        public required IActorRef Connection { get; init; }
+
+        public void Send(object command) => Connection.Tell(command);
+
+        public async Task<string> NextTextAsync() => (await Events.NextAsync<TextReceived>(Timeout)).Text;
+
+        public async Task<byte[]> NextBinaryAsync() => (await Events.NextAsync<BinaryReceived>(Timeout)).Data;
+
+        public async ValueTask DisposeAsync()
+        {
+            TestSystem.System.Stop(Client);
+            await Peer.DisposeAsync();
+            Events.Dispose();
+        }
+    }
+
+    private async Task<Session> OpenAsync()
+    {
+        PeerGuard.Require(kind);
+        var peer = await PeerProcess.StartServer(kind);
+        var system = TestSystem.System;
+        var events = new HandlerEvents(system);
+        var client = WebSocketClient.Connect(system, system, new Uri(peer.Url), events.Actor, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
+        try
+        {
+            var opened = await events.NextAsync<Opened>(Timeout);
+            Assert.Equal(Role.Client, opened.Role);
+            return new Session { Peer = peer, Events = events, Client = client, Connection = opened.Connection };
+        }
+        catch
+        {
+            system.Stop(client);
+            await peer.DisposeAsync();
+            events.Dispose();
+            throw;
+        }
+    }
+
+    [Theory]
+    [InlineData("Hello, WebSocket! 0123456789 ~!@#$%^&*()")]
+    [InlineData("Привет, мир! héllo 日本語 😀 emoji 🎉 𝄞")]
+    public async Task Text_is_echoed(string text)
+    {
+        await using var s = await OpenAsync();
+        s.Send(new SendText(text));
+        Assert.Equal(text, await s.NextTextAsync());
+    }
+
+    [Fact]
+    public async Task Binary_with_all_256_byte_values_is_echoed()
+    {
+        await using var s = await OpenAsync();
+        var data = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        s.Send(new SendBinary(data));
+        Assert.Equal(data, await s.NextBinaryAsync());
+    }
+
+    [Fact]
+    public async Task Sizes_0_125_126_65535_65536_and_1MiB_are_echoed()
+    {
+        await using var s = await OpenAsync();
+        foreach (int size in new[] { 0, 125, 126, 65535, 65536, 1 << 20 })
+        {
+            var data = new byte[size];
+            new Random(size).NextBytes(data);
+            s.Send(new SendBinary(data));
+            var echoed = await s.NextBinaryAsync();
+            Assert.True(data.AsSpan().SequenceEqual(echoed), $"binary of {size} bytes: echoed {echoed.Length} bytes, not the same");
+            var text = new string('x', size);
+            s.Send(new SendText(text));
+            Assert.True(text == await s.NextTextAsync(), $"text of {size} bytes not echoed the same");
+        }
+    }
+
+    [Fact]
+    public async Task A_message_the_peer_fragments_arrives_as_one_TextReceived()
+    {
+        await using var s = await OpenAsync();
+        // The peer sends the text back as a 3-fragment message (split on code points).
+        s.Send(new SendText("fragmented:hello fragmented world 😀"));
+        Assert.Equal("hello fragmented world 😀", await s.NextTextAsync());
+        s.Send(new SendText("after"));
+        Assert.Equal("after", await s.NextTextAsync());
+        Assert.Equal(2, s.Events.Seen.Count(e => e is TextReceived));
+    }
+
+    [Fact]
+    public async Task SendPing_gets_a_pong_with_the_identical_payload()
+    {
+        await using var s = await OpenAsync();
+        var payload = Enumerable.Range(0, 125).Select(i => (byte)(i * 7)).ToArray();
+        s.Send(new SendPing(payload));
+        var pong = await s.Events.NextAsync<PongReceived>(Timeout);
+        Assert.Equal(payload, pong.Payload);
+    }
+
+    [Fact]
+    public async Task The_peers_ping_is_answered_with_a_pong()
+    {
+        await using var s = await OpenAsync();
+        // The peer pings with "abc123" and, on the matching pong, sends "pong:abc123".
+        s.Send(new SendText("ping:abc123"));
+        Assert.Equal("pong:abc123", await s.NextTextAsync());
+    }
+
+    [Fact]
+    public async Task Close_started_by_ActorWs_both_sides_report_the_code()
+    {
+        await using var s = await OpenAsync();
+        s.Send(new Close(4002, "bye-from-actorws"));
+        var closed = await s.Events.NextAsync<Closed>(Timeout);
+        Assert.True(closed is { Code: 4002, WasClean: true }, $"ActorWs client reported {closed}");
+        var peer = await s.Peer.WaitForNextCloseAsync(Timeout);
+        Assert.True(peer.Code == 4002 && peer.Reason == "bye-from-actorws", $"{kind} server reported '{peer}'");
+    }
+
+    [Fact]
+    public async Task Close_started_by_the_peer_both_sides_report_the_code()
+    {
+        await using var s = await OpenAsync();
+        s.Send(new SendText("close:4003:bye-from-peer"));
+        var closed = await s.Events.NextAsync<Closed>(Timeout);
+        Assert.True(closed is { Code: 4003, Reason: "bye-from-peer", WasClean: true }, $"ActorWs client reported {closed}");
+        var peer = await s.Peer.WaitForNextCloseAsync(Timeout);
+        Assert.True(peer.Code == 4003, $"{kind} server reported '{peer}'");
+    }
+
+    [Fact]
+    public async Task Peer_killed_mid_conversation_is_reported_as_1006_not_clean()
+    {
+        await using var s = await OpenAsync();
+        s.Send(new SendText("before the kill"));
+        Assert.Equal("before the kill", await s.NextTextAsync());
+        s.Peer.Kill();
+        var closed = await s.Events.NextAsync<Closed>(Timeout);
+        Assert.True(closed is { Code: CloseCodes.AbnormalClosure, WasClean: false }, $"ActorWs client reported {closed}");
+        Assert.Single(s.Events.Seen.OfType<Closed>());
+    }
+
+}
+
+public sealed class ActorWsClientToNodeServerTests() : ClientInteropTests(PeerKind.Node);
+
+public sealed class ActorWsClientToPythonServerTests() : ClientInteropTests(PeerKind.Python);
