@@ -1,0 +1,215 @@
+using Akka.Actor;
+using Akka.IO;
+using Akka.TestKit;
+using ActorWs.Protocol;
+using Xunit.Abstractions;
+
+namespace ActorWs.Tests;
+
+/// <summary>
+/// The closing handshake (RFC 6455 §5.5.1, §7.1) in virtual time: who closes first, the timeouts,
+/// the client's wait for the server's FIN, TCP lost without a handshake (1006), and codes that never
+/// go on the wire.
+/// </summary>
+public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.VirtualTime, output: output)
+{
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    private static WebSocketSettings Settings() => TestConfig.Settings("actorws.close { timeout = 5s, fin-wait-timeout = 2s }");
+
+    private ProbeConnection OpenConnection(out IActorRef handle)
+    {
+        var c = new ProbeConnection(this, Settings());
+        handle = c.Open().Connection;
+        Watch(c.Connection);
+        return c;
+    }
+
+    [Fact]
+    public void We_close_first_and_the_peer_answers_then_the_server_closes_TCP()
+    {
+        var c = OpenConnection(out var connection);
+        connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
+        var close = c.ExpectFrame();
+        Assert.Equal((CloseCodes.NormalClosure, "done"), (close.CloseCode, close.CloseReason));
+        c.Receive(Wire.ClientClose(CloseCodes.NormalClosure, "ok"));
+        c.Tcp.ExpectMsg<Tcp.Close>();
+        c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
+        Assert.Equal(new Closed(CloseCodes.NormalClosure, "ok", true), c.App.ExpectMsg<Closed>());
+        ExpectTerminated(c.Connection);
+    }
+
+    [Fact]
+    public void Peer_closes_first_and_its_code_is_echoed()
+    {
+        var c = OpenConnection(out _);
+        c.Receive(Wire.ClientClose(4001, "bye"));
+        var echo = c.ExpectFrame();
+        Assert.Equal(Opcode.Close, echo.Opcode);
+        Assert.Equal(4001, echo.CloseCode);
+        c.Tcp.ExpectMsg<Tcp.Close>();
+        c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
+        Assert.Equal(new Closed(4001, "bye", true), c.App.ExpectMsg<Closed>());
+        ExpectTerminated(c.Connection);
+    }
+
+    [Fact]
+    public void Peer_close_without_a_code_is_answered_with_an_empty_close_and_reported_as_1005()
+    {
+        var c = OpenConnection(out _);
+        c.Receive(Wire.ClientFrame(Opcode.Close, []));
+        var echo = c.ExpectFrame();
+        Assert.Equal(Opcode.Close, echo.Opcode);
+        Assert.Empty(echo.Payload);
+        c.Tcp.ExpectMsg<Tcp.Close>();
+        c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
+        Assert.Equal(new Closed(CloseCodes.NoStatusReceived, "", true), c.App.ExpectMsg<Closed>());
+    }
+
+    [Fact]
+    public void Close_timeout_aborts_TCP_when_the_peer_never_answers()
+    {
+        var c = OpenConnection(out var connection);
+        connection.Tell(new Close());
+        c.ExpectFrame();
+        c.Sync("close");
+        Scheduler.Advance(TimeSpan.FromSeconds(4.9));
+        c.Tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Scheduler.Advance(TimeSpan.FromSeconds(0.1));
+        c.Tcp.ExpectMsg<Tcp.Abort>();
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
+        Assert.False(closed.WasClean);
+        ExpectTerminated(c.Connection);
+    }
+
+    [Fact]
+    public void Client_waits_for_the_server_FIN_then_closes_TCP_itself_after_the_fin_wait()
+    {
+        var tcp = CreateTestProbe();
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        var closer = parent.ExpectMsg<IActorRef>();
+
+        closer.Tell(new Close(CloseCodes.NormalClosure, "client done"));
+        Assert.Equal(CloseCodes.NormalClosure, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
+        closer.Tell(WriterActor.CloseFrameWritten.Instance);
+        closer.Tell(new CloseCoordinator.CloseReceived(CloseStatus.Normal()));
+        this.Sync(closer);
+
+        Scheduler.Advance(TimeSpan.FromSeconds(1.9));
+        tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the server closes first (§7.1.1)
+        Scheduler.Advance(TimeSpan.FromSeconds(0.1));
+        tcp.ExpectMsg<Tcp.Close>();
+        closer.Tell(Tcp.Closed.Instance);
+        Assert.Equal(new Closed(CloseCodes.NormalClosure, "", true), parent.ExpectMsg<CloseCoordinator.Finished>().Closed);
+    }
+
+    [Fact]
+    public void Client_that_gets_the_server_FIN_in_time_never_closes_TCP_itself()
+    {
+        var tcp = CreateTestProbe();
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        var closer = parent.ExpectMsg<IActorRef>();
+
+        closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(CloseCodes.GoingAway, "server shutting down")));
+        Assert.Equal(CloseCodes.GoingAway, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
+        closer.Tell(WriterActor.CloseFrameWritten.Instance);
+        closer.Tell(Tcp.PeerClosed.Instance);
+        Assert.Equal(new Closed(CloseCodes.GoingAway, "server shutting down", true), parent.ExpectMsg<CloseCoordinator.Finished>().Closed);
+        Scheduler.Advance(TimeSpan.FromSeconds(10));
+        tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    public static TheoryData<string> Losses => new() { "peer FIN", "TCP error", "Akka.IO actor stopped" };
+
+    private static void LoseTcp(ProbeConnection c, string how)
+    {
+        switch (how)
+        {
+            case "peer FIN":
+                c.Connection.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
+                break;
+            case "TCP error":
+                c.Connection.Tell(new Tcp.ErrorClosed("Connection reset by peer"), c.Tcp.Ref);
+                break;
+            default:
+                c.Tcp.Ref.Tell(PoisonPill.Instance);
+                break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Losses))]
+    public void TCP_lost_while_OPEN_is_reported_as_1006_not_clean(string how)
+    {
+        var c = OpenConnection(out _);
+        LoseTcp(c, how);
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
+        Assert.False(closed.WasClean);
+        ExpectTerminated(c.Connection);
+    }
+
+    [Theory]
+    [MemberData(nameof(Losses))]
+    public void TCP_lost_while_CLOSING_is_reported_as_1006_not_clean(string how)
+    {
+        var c = OpenConnection(out var connection);
+        connection.Tell(new Close(CloseCodes.NormalClosure, "bye"));
+        Assert.Equal(Opcode.Close, c.ExpectFrame().Opcode);
+        LoseTcp(c, how);
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
+        Assert.False(closed.WasClean);
+        ExpectTerminated(c.Connection);
+    }
+
+    [Theory]
+    [InlineData(CloseCodes.NoStatusReceived)]
+    [InlineData(CloseCodes.AbnormalClosure)]
+    [InlineData(CloseCodes.TlsHandshakeFailure)]
+    [InlineData(999)]
+    [InlineData(5000)]
+    public void Codes_reserved_for_local_use_are_never_written_and_1000_is_sent_instead(ushort code)
+    {
+        var c = OpenConnection(out var connection);
+        connection.Tell(new Close(code, "app asked"));
+        var close = c.ExpectFrame();
+        Assert.Equal(Opcode.Close, close.Opcode);
+        Assert.Equal(CloseCodes.NormalClosure, close.CloseCode);
+    }
+
+    [Fact]
+    public void After_a_close_the_connection_and_all_its_children_are_gone()
+    {
+        var c = OpenConnection(out var connection);
+        var children = new[] { "handler", "reader", "writer", "pinger", "close" }.Select(c.Child).ToList();
+        foreach (var child in children)
+            Watch(child);
+        c.Receive(Wire.ClientClose(CloseCodes.NormalClosure));
+        c.ExpectFrame();
+        c.Tcp.ExpectMsg<Tcp.Close>();
+        c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
+        c.App.ExpectMsg<Closed>();
+        var gone = new HashSet<IActorRef>();
+        for (int i = 0; i < children.Count + 1; i++)
+            gone.Add(ExpectMsg<Terminated>().ActorRef);
+        Assert.Equal(children.Append(c.Connection).ToHashSet(), gone);
+    }
+
+    [Fact]
+    public void Application_abort_drops_TCP_and_reports_1006()
+    {
+        var c = OpenConnection(out var connection);
+        connection.Tell(Abort.Instance);
+        c.Tcp.ExpectMsg<Tcp.Abort>();
+        c.Connection.Tell(Tcp.Aborted.Instance, c.Tcp.Ref);
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
+        Assert.False(closed.WasClean);
+    }
+}

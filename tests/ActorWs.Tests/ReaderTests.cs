@@ -1,0 +1,158 @@
+using System.Text;
+using Akka.IO;
+using ActorWs.Protocol;
+using Xunit.Abstractions;
+
+namespace ActorWs.Tests;
+
+/// <summary>
+/// The reader (RFC 6455 §5, §6.2) inside a server connection whose TCP is a probe: frames come out
+/// the same however TCP cuts the bytes, bytes after the handshake head are not lost, and each
+/// violation closes with the code of DESIGN.md's table.
+/// </summary>
+public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static byte[] Stream(out List<object> expected)
+    {
+        var rng = new Random(6455);
+        var parts = new List<byte[]>();
+        expected = [];
+        for (int i = 0; i < 30; i++)
+        {
+            int size = i % 5 == 0 ? rng.Next(126, 70_000) : rng.Next(0, 200);
+            if (i % 3 == 0)
+            {
+                var data = new byte[size];
+                rng.NextBytes(data);
+                parts.Add(Wire.ClientFrame(Opcode.Binary, data));
+                expected.Add(data);
+            }
+            else
+            {
+                var text = $"#{i} " + new string('é', size / 2);
+                if (i % 4 == 1)
+                {
+                    // Fragmented, with a ping in the middle (§5.4, §5.5).
+                    int cut = text.Length / 2;
+                    parts.Add(Wire.ClientFrame(Opcode.Text, Encoding.UTF8.GetBytes(text[..cut]), fin: false));
+                    parts.Add(Wire.ClientFrame(Opcode.Ping, "p"u8));
+                    parts.Add(Wire.ClientFrame(Opcode.Continuation, Encoding.UTF8.GetBytes(text[cut..])));
+                }
+                else
+                {
+                    parts.Add(Wire.ClientText(text));
+                }
+                expected.Add(text);
+            }
+        }
+        return Wire.Concat([.. parts]);
+    }
+
+    private static void ExpectMessages(ProbeConnection c, List<object> expected)
+    {
+        foreach (var e in expected)
+        {
+            if (e is string text)
+                Assert.Equal(text, c.App.ExpectMsg<TextReceived>().Text);
+            else
+                Assert.Equal((byte[])e, c.App.ExpectMsg<BinaryReceived>().Data);
+        }
+    }
+
+    public static TheoryData<string> Chunkings => new() { "whole", "1 byte", "random" };
+
+    [Theory]
+    [MemberData(nameof(Chunkings))]
+    public void Same_messages_whatever_the_TCP_chunking_including_the_handshake(string chunking)
+    {
+        var c = new ProbeConnection(this, TestConfig.Settings());
+        var bytes = Wire.Concat(Encoding.ASCII.GetBytes(Wire.Request()), Stream(out var expected));
+        var rng = new Random(17);
+        for (int i = 0; i < bytes.Length;)
+        {
+            int n = chunking switch
+            {
+                "whole" => bytes.Length,
+                "1 byte" => 1,
+                _ => Math.Min(bytes.Length - i, rng.Next(1, 3000)),
+            };
+            c.Receive(bytes[i..(i + n)]);
+            i += n;
+        }
+        c.App.ExpectMsg<ForwardingHandler.Started>();
+        c.App.ExpectMsg<Opened>();
+        ExpectMessages(c, expected);
+    }
+
+    [Fact]
+    public void Frames_in_the_same_chunk_as_the_end_of_the_handshake_are_parsed()
+    {
+        var c = new ProbeConnection(this, TestConfig.Settings());
+        c.Open(sameChunk: Wire.Concat(Wire.ClientText("first"), Wire.ClientFrame(Opcode.Binary, [1, 2, 3])));
+        Assert.Equal("first", c.App.ExpectMsg<TextReceived>().Text);
+        Assert.Equal([1, 2, 3], c.App.ExpectMsg<BinaryReceived>().Data);
+    }
+
+    [Fact]
+    public void Ping_is_answered_with_a_pong_of_the_same_payload()
+    {
+        var c = new ProbeConnection(this, TestConfig.Settings());
+        c.Open();
+        c.Receive(Wire.ClientFrame(Opcode.Ping, "are you there"u8));
+        var pong = c.ExpectFrame();
+        Assert.Equal(Opcode.Pong, pong.Opcode);
+        Assert.False(pong.Masked);
+        Assert.Equal("are you there", pong.Text);
+    }
+
+    public static TheoryData<string, byte[], ushort> Violations => new()
+    {
+        { "unmasked client frame", FrameEncoder.Encode(Opcode.Text, "hi"u8), CloseCodes.ProtocolError },
+        { "reserved opcode 0x3", FrameEncoder.Encode(new FrameHeader(true, 0, (Opcode)0x3, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
+        { "reserved opcode 0xB", FrameEncoder.Encode(new FrameHeader(true, 0, (Opcode)0xB, true, 0, 0x01020304), []), CloseCodes.ProtocolError },
+        { "RSV1 set", FrameEncoder.Encode(new FrameHeader(true, 0b100, Opcode.Text, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
+        { "RSV3 set", FrameEncoder.Encode(new FrameHeader(true, 0b001, Opcode.Binary, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
+        { "continuation with nothing to continue", Wire.ClientFrame(Opcode.Continuation, "x"u8), CloseCodes.ProtocolError },
+        { "1-byte close payload", Wire.ClientFrame(Opcode.Close, [3]), CloseCodes.ProtocolError },
+        { "invalid close code 1006 on the wire", Wire.ClientFrame(Opcode.Close, [0x03, 0xEE]), CloseCodes.ProtocolError },
+        { "invalid UTF-8", Wire.ClientFrame(Opcode.Text, [0x68, 0xC0, 0xAF]), CloseCodes.InvalidPayloadData },
+        { "invalid UTF-8 mid-fragment", Wire.ClientFrame(Opcode.Text, [0x68, 0xED, 0xA0, 0x80], fin: false), CloseCodes.InvalidPayloadData },
+        { "frame over max-frame-size", Wire.ClientFrame(Opcode.Binary, new byte[5000]), CloseCodes.MessageTooBig },
+        { "message over max-message-size", Wire.Concat(Wire.ClientFrame(Opcode.Binary, new byte[3000], fin: false), Wire.ClientFrame(Opcode.Continuation, new byte[3000])), CloseCodes.MessageTooBig },
+    };
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public void Violation_closes_with_the_code_of_the_table(string what, byte[] frames, ushort code)
+    {
+        var c = new ProbeConnection(this, TestConfig.Settings("""
+            actorws.limits.max-frame-size = 4 KiB
+            actorws.limits.max-message-size = 5 KiB
+            """));
+        c.Open();
+        Watch(c.Connection);
+        c.Receive(frames);
+        var close = c.ExpectFrame();
+        Assert.True(close.Opcode == Opcode.Close, what);
+        Assert.Equal(code, close.CloseCode);
+        // The peer answers by closing TCP.
+        c.Connection.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal(code, closed.Code);
+        Assert.False(closed.WasClean);
+        ExpectTerminated(c.Connection);
+    }
+
+    [Fact]
+    public void Unmasked_client_frame_closes_with_1002()
+    {
+        var c = new ProbeConnection(this, TestConfig.Settings());
+        c.Open();
+        c.Receive(FrameEncoder.Encode(Opcode.Text, "not masked"u8));
+        var close = c.ExpectFrame();
+        Assert.Equal(Opcode.Close, close.Opcode);
+        Assert.Equal(CloseCodes.ProtocolError, close.CloseCode);
+        // No message reached the application.
+        c.App.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+}

@@ -1,0 +1,62 @@
+using Akka.Configuration;
+using ActorWs.Protocol;
+
+namespace ActorWs.Tests;
+
+/// <summary>The actorws HOCON section: defaults load, and a bad value fails with a message naming its key.</summary>
+public sealed class SettingsTests
+{
+    [Fact]
+    public void Defaults_load_from_the_embedded_actorws_hocon()
+    {
+        var s = WebSocketSettings.Default;
+        Assert.Equal("127.0.0.1", s.Host);
+        Assert.Equal(8765, s.Port);
+        Assert.Null(s.Path);
+        Assert.Equal(16L * 1024 * 1024, s.MaxMessageSize);
+        Assert.Equal(131_072, s.MaxFragments);
+        Assert.Equal(8 * 1024, s.MaxHandshakeHeadSize);
+        Assert.Equal(TimeSpan.FromSeconds(10), s.HandshakeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.CloseTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), s.FinWaitTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), s.PingInterval);
+        Assert.Equal(TimeSpan.FromSeconds(20), s.PongTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.ReconnectMaxBackoff);
+        Assert.True(s.ReconnectEnabled);
+        Assert.False(s.TraceLifecycle);
+    }
+
+    [Fact]
+    public void User_values_override_the_defaults()
+    {
+        var s = WebSocketSettings.Create(ConfigurationFactory.ParseString("actorws { port = 9000, path = \"/ws\", limits.max-frame-size = 1 MiB }"));
+        Assert.Equal(9000, s.Port);
+        Assert.Equal("/ws", s.Path);
+        Assert.Equal(1024 * 1024, s.MaxFrameSize);
+        Assert.Equal(16L * 1024 * 1024, s.MaxMessageSize);
+    }
+
+    [Theory]
+    [InlineData("actorws.port = 70000", "actorws.port")]
+    [InlineData("actorws.port = -1", "actorws.port")]
+    [InlineData("actorws.limits.max-frame-size = \"abc\"", "actorws.limits.max-frame-size")]
+    [InlineData("actorws.handshake.timeout = 0s", "actorws.handshake.timeout")]
+    [InlineData("actorws.close.timeout = \"soon\"", "actorws.close.timeout")]
+    [InlineData("actorws.path = \"ws\"", "actorws.path")]
+    [InlineData("actorws.limits.max-fragments = 0", "actorws.limits.max-fragments")]
+    [InlineData("actorws.reconnect.random-factor = 11", "actorws.reconnect.random-factor")]
+    [InlineData("actorws.limits { max-frame-size = 2 MiB, max-message-size = 1 MiB }", "actorws.limits.max-message-size")]
+    public void Bad_value_fails_with_a_message_naming_the_key(string hocon, string key)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => WebSocketSettings.Create(ConfigurationFactory.ParseString(hocon)));
+        Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void Close_codes_reserved_for_local_use_are_never_valid_on_the_wire()
+    {
+        Assert.False(CloseCodes.IsValidOnWire(CloseCodes.NoStatusReceived));
+        Assert.False(CloseCodes.IsValidOnWire(CloseCodes.AbnormalClosure));
+        Assert.False(CloseCodes.IsValidOnWire(CloseCodes.TlsHandshakeFailure));
+    }
+}

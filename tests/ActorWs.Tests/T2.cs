@@ -1,1 +1,0 @@
-public class T2 { [Fact] public void A() {} }
