@@ -30,6 +30,10 @@ public sealed class WriterActor : ReceiveActor
     {
         public static readonly WriteAck Instance = new();
     }
+    private sealed record FlushPending
+    {
+        public static readonly FlushPending Instance = new();
+    }
 
     private readonly bool _mask;
     private readonly WebSocketSettings _settings;
@@ -47,6 +51,7 @@ public sealed class WriterActor : ReceiveActor
     private bool _inFlightHasClose;
     private bool _closeQueued;
     private bool _aboveHighWatermark;
+    private bool _flushScheduled;
 
     public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace)
     {
@@ -69,6 +74,11 @@ public sealed class WriterActor : ReceiveActor
         });
         Receive<SendCloseFrame>(m => SendClose(m.Status));
         Receive<WriteAck>(_ => OnAck());
+        Receive<FlushPending>(_ =>
+        {
+            _flushScheduled = false;
+            Flush();
+        });
         Receive<Tcp.CommandFailed>(_ => { /* the connection is closing; the connection actor hears why */ });
     }
 
@@ -154,7 +164,13 @@ public sealed class WriterActor : ReceiveActor
         if (_trace.Enabled)
             _trace.Emit(Direction.Sent, "FRAME", $"opcode={header.Opcode.Name()} len={payloadLength}{(header.Masked ? " MASKED=1" : "")}");
         CheckBounds();
-        Flush();
+        // Not written at once: the messages already in our mailbox (a reader delivers a whole TCP
+        // chunk's worth of messages at a time) join this one, and they all go out in one write.
+        if (_inFlight is null && !_flushScheduled)
+        {
+            _flushScheduled = true;
+            Self.Tell(FlushPending.Instance);
+        }
     }
 
     private void EnsurePending(int more)
