@@ -136,4 +136,14 @@ public class CloseStatusTests
             Assert.Equal(status, parsed);
         }
     }
+
+    [Fact]
+    public void Reason_with_a_lone_surrogate_cannot_be_sent()
+    {
+        // A lone surrogate has no UTF-8 form; sending U+FFFD in its place would change the reason.
+        var status = new CloseStatus(CloseCodes.NormalClosure, "bye \uD800");
+        Assert.False(status.CanSend(out var why));
+        Assert.Contains("surrogate", why);
+        Assert.Throws<ArgumentException>(() => status.ToPayload());
+    }
 }

@@ -132,6 +132,8 @@ public class HttpHeadReaderTests
     [InlineData("GET / HTTP/1.1\r\n folded: x\r\n\r\n")]
     [InlineData("GET / HTTP/1.1\r\nA: b\u0001\r\n\r\n")]
     [InlineData("GET / HTTP/1.1\r\nA: b\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nA: b\rX-Smuggled: c\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\rX: y\r\nA: b\r\n\r\n")]
     public void Malformed_heads_are_refused(string text)
     {
         Assert.False(HttpHead.TryParse(Encoding.Latin1.GetBytes(text), out _, out var error));

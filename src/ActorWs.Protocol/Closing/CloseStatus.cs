@@ -57,9 +57,27 @@ public readonly record struct CloseStatus(ushort Code, string Reason)
         why = null;
         if (!CloseCodes.IsValidOnWire(Code))
             why = $"close code {Code} may not be sent (RFC 6455 §7.4)";
-        else if (Encoding.UTF8.GetByteCount(Reason) > MaxReasonBytes)
+        else if (!TryCountUtf8(Reason, out int bytes))
+            why = "close reason is not valid UTF-16 (a lone surrogate), so it has no UTF-8 form (RFC 6455 §5.5.1)";
+        else if (bytes > MaxReasonBytes)
             why = $"close reason is over {MaxReasonBytes} UTF-8 bytes (RFC 6455 §5.5)";
         return why is null;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static bool TryCountUtf8(string text, out int bytes)
+    {
+        try
+        {
+            bytes = StrictUtf8.GetByteCount(text);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            bytes = 0;
+            return false;
+        }
     }
 
     /// <summary>The close frame body for this status. Throws for a status that <see cref="CanSend"/> rejects:

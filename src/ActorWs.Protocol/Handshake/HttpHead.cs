@@ -70,14 +70,15 @@ public sealed class HttpHead
         {
             var line = lines[i];
             int colon = line.IndexOf(':');
-            if (colon <= 0 || line[..colon].Any(c => c is ' ' or '\t') || line.Contains('\n'))
+            // A bare CR or LF inside a line is how request smuggling starts (RFC 9112 §2.2): refuse it.
+            if (colon <= 0 || line[..colon].Any(c => c is ' ' or '\t') || line.Contains('\n') || line.Contains('\r'))
             {
                 error = $"malformed header line '{Printable(line)}'";
                 return false;
             }
             fields.Add(new(line[..colon], line[(colon + 1)..].Trim(' ', '\t')));
         }
-        if (lines[0].Length == 0 || lines[0].Contains('\n'))
+        if (lines[0].Length == 0 || lines[0].Contains('\n') || lines[0].Contains('\r'))
         {
             error = "missing start line";
             return false;
