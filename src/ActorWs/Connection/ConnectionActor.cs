@@ -137,6 +137,12 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
             _tcp.Tell(Tcp.Close.Instance);
             Finish(new Closed(CloseCodes.AbnormalClosure, $"opening handshake failed: {f.Reason}", false));
         });
+        // TCP's end waits behind a chunk the handshake child is still judging, like any later chunk:
+        // a peer that writes its request, its first frames and FIN at once is upgraded, its frames
+        // are read and then the end of TCP, in the order they came (§4.2.2, §7.1.1). Handled at
+        // once, it would drop a connection the handshake child is about to answer with 101.
+        Receive<Tcp.ConnectionClosed>(_ => _handshakeBusy, _ => Stash.Stash());
+        Receive<Terminated>(t => _handshakeBusy && t.ActorRef.Equals(_tcp), _ => Stash.Stash());
         Receive<Tcp.ConnectionClosed>(c => Finish(new Closed(CloseCodes.AbnormalClosure, $"TCP closed during the opening handshake ({c.GetType().Name})", false)));
         Receive<Terminated>(t => t.ActorRef.Equals(_tcp), _ => Finish(new Closed(CloseCodes.AbnormalClosure, "TCP lost during the opening handshake", false)));
         Receive<Terminated>(_ => { });
