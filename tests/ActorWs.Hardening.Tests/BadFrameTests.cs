@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using Akka.TestKit;
+using ActorWs.Hardening.Tests.Support;
+using ActorWs.Protocol;
+using Xunit.Abstractions;
+
+namespace ActorWs.Hardening.Tests;
+
+/// <summary>
+/// Hostile frames from either side that the conformance suite does not send: a frame cut off by a
+/// TCP reset, a ping flood from a peer that never reads, and a header that announces 2^63−1 bytes.
+/// </summary>
+public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(output)
+{
+    private static readonly TimeSpan Wait = RawPeer.DefaultTimeout;
+
+    // ------------------------------------------------------------------ the server under test
+
+    [Fact]
+    public async Task Frame_header_cut_off_by_a_TCP_reset_reports_1006_unclean_and_stops_the_tree()
+    {
+        var monitor = CreateTestProbe();
+        var server = await StartServerAsync(Settings(), monitor.Ref);
+        var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
+        await monitor.ExpectMsgAsync<Opened>(Wait);
+        // The first two bytes of a masked binary frame announcing a 16-bit length, then RST.
+        await peer.SendAsync(new byte[] { 0x82, 0xFE, 0x01 });
+        peer.Reset();
+
+        var closed = await monitor.ExpectMsgAsync<Closed>(Wait);
+        Assert.Equal((CloseCodes.AbnormalClosure, false), (closed.Code, closed.WasClean));
+        await AwaitNoConnectionsAsync(server, Wait);
+    }
+
+    [Fact]
+    public async Task Ping_flood_from_a_peer_that_never_reads_fails_with_1008_and_memory_stays_bounded()
+    {
+        var monitor = CreateTestProbe();
+        var server = await StartServerAsync(Settings("limits.max-pending-control = 8"), monitor.Ref);
+        // A small receive window that is never read: the server's pongs back up after a few MB.
+        using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint, receiveBuffer: 4096);
+        await monitor.ExpectMsgAsync<Opened>(Wait);
+
+        var ping = peer.Frame(Opcode.Ping, new byte[125]);
+        var batch = Wire.Concat(Enumerable.Repeat(ping, 1000).ToArray());
+        long baseline = GC.GetTotalMemory(true), peak = baseline, sent = 0;
+        var flood = Stopwatch.StartNew();
+        Closed? closed = null;
+        while (closed is null)
+        {
+            Assert.True(flood.Elapsed < TimeSpan.FromSeconds(30), $"{sent} pings sent in 30 s and the connection is still open");
+            try
+            {
+                await peer.SendAsync(batch);
+                sent += 1000;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                // The server dropped the connection (or stopped reading it): wait for its verdict.
+                closed = await monitor.ExpectMsgAsync<Closed>(Wait);
+                break;
+            }
+            peak = Math.Max(peak, GC.GetTotalMemory(false));
+            if (monitor.HasMessages)
+                closed = await monitor.ExpectMsgAsync<Closed>(Wait);
+        }
+        Out.WriteLine($"{sent} pings sent in {flood.ElapsedMilliseconds} ms before {closed}; managed heap {baseline >> 20} MiB -> peak {peak >> 20} MiB");
+        Assert.Equal(CloseCodes.PolicyViolation, closed.Code);
+        Assert.False(closed.WasClean);
+        // The pings the server read but could not answer were never queued beyond max-pending-control.
+        Assert.True(peak - baseline < 64L << 20, $"managed heap grew by {(peak - baseline) >> 20} MiB during the flood");
+        await AwaitNoConnectionsAsync(server, Wait);
+    }
+
+    [Fact]
+    public async Task Header_announcing_2_pow_63_minus_1_bytes_gets_1009_at_once_with_no_payload_sent()
+    {
+        var monitor = CreateTestProbe();
+        var server = await StartServerAsync(Settings(), monitor.Ref);
+        using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
+        await monitor.ExpectMsgAsync<Opened>(Wait);
+
+        var watch = Stopwatch.StartNew();
+        await peer.SendAsync(Wire.Header64(long.MaxValue, masked: true));
+        var close = await peer.ReadFrameAsync(Wait);
+        Out.WriteLine($"{close} after {watch.ElapsedMilliseconds} ms");
+        // Decided from the header alone: not one payload byte was sent, nothing waited for.
+        Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.MessageTooBig }, $"expected close 1009, got {close?.ToString() ?? "TCP closed"}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"1009 came after {watch.ElapsedMilliseconds} ms");
+        await peer.SendAsync(peer.Close(CloseCodes.MessageTooBig));
+        Assert.Empty(await peer.ReadUntilClosedAsync());
+        Assert.Equal(CloseCodes.MessageTooBig, (await monitor.ExpectMsgAsync<Closed>(Wait)).Code);
+        await AwaitNoConnectionsAsync(server, Wait);
+    }
+
+    [Fact]
+    public async Task Message_close_and_FIN_right_behind_the_upgrade_request_are_all_delivered_in_order()
+    {
+        // A peer that writes its request, a message, its close frame and FIN in one go: TCP's end
+        // comes while the opening handshake is still being judged, and must wait behind it.
+        var monitor = CreateTestProbe();
+        var server = await StartServerAsync(Settings(), handler: EchoHandler.Props(monitor.Ref, reportMessages: true));
+        for (int round = 0; round < 20; round++)
+        {
+            using var peer = await RawPeer.ConnectAsync(server.Endpoint);
+            var handshake = ClientHandshake.Create(server.Uri);
+            await peer.SendAsync(Wire.Concat(handshake.Request, peer.Text($"pipelined #{round}"), peer.Close(CloseCodes.NormalClosure, "bye")));
+            peer.Socket.Shutdown(SocketShutdown.Send);
+
+            Assert.IsType<Opened>(await monitor.ReceiveOneAsync(Wait));
+            Assert.Equal(new TextReceived($"pipelined #{round}"), await monitor.ReceiveOneAsync(Wait));
+            Assert.Equal(new Closed(CloseCodes.NormalClosure, "bye", true), await monitor.ReceiveOneAsync(Wait));
+            // The peer's FIN ends the connection (the server does not keep half-open sockets), so
+            // what it still gets of the answer depends on timing; that TCP closes does not.
+            await peer.DrainUntilClosedAsync(Wait);
+        }
+        await AwaitNoConnectionsAsync(server, Wait);
+    }
+
+    // ------------------------------------------------------------------ the client under test
+
+    /// <summary>A fake server on 127.0.0.1:0 for our client: accepts one connection and answers
+    /// the upgrade; <paramref name="handler"/> (a probe) gets the client's events.</summary>
+    private async Task<(RawPeer Server, IActorRef Client)> ConnectOurClientAsync(TestProbe handler, WebSocketSettings settings)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hardening");
+            var client = WebSocketClient.Connect(Sys, Sys, uri, handler.Ref, settings, UniqueName("ws-client"));
+            var peer = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));
+            var request = await peer.ReadHeadAsync(Wait) ?? throw new InvalidOperationException("the client closed during the handshake");
+            var key = request.Split("\r\n").Select(l => l.Split(':', 2)).Single(p => p.Length == 2 && p[0].Trim().Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))[1].Trim();
+            await peer.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                                                         $"Sec-WebSocket-Accept: {Handshake.ComputeAccept(key)}\r\n\r\n"));
+            await handler.ExpectMsgAsync<Opened>(Wait);
+            return (peer, client);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Client_sees_1006_unclean_when_the_server_resets_TCP_inside_a_frame_header()
+    {
+        var handler = CreateTestProbe();
+        var (server, client) = await ConnectOurClientAsync(handler, Settings());
+        Watch(client);
+        await server.SendAsync(new byte[] { 0x82, 0x7F, 0x00, 0x00 }); // 4 of the 10 header bytes
+        server.Reset();
+
+        var closed = await handler.ExpectMsgAsync<Closed>(Wait);
+        Assert.Equal((CloseCodes.AbnormalClosure, false), (closed.Code, closed.WasClean));
+        await ExpectTerminatedAsync(client, Wait);
+    }
+
+    [Fact]
+    public async Task Client_answers_a_server_header_announcing_2_pow_63_minus_1_bytes_with_1009_at_once()
+    {
+        var handler = CreateTestProbe();
+        var (server, client) = await ConnectOurClientAsync(handler, Settings());
+        using var _ = server;
+        Watch(client);
+
+        var watch = Stopwatch.StartNew();
+        await server.SendAsync(Wire.Header64(long.MaxValue, masked: false));
+        var close = await server.ReadFrameAsync(Wait); // the fake server's decoder checks that it is masked
+        Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.MessageTooBig }, $"expected close 1009, got {close?.ToString() ?? "TCP closed"}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"1009 came after {watch.ElapsedMilliseconds} ms");
+        await server.SendAsync(server.Close(CloseCodes.MessageTooBig));
+        server.Socket.Shutdown(SocketShutdown.Send); // a server closes TCP first (§7.1.1)
+        Assert.Empty(await server.ReadUntilClosedAsync());
+        Assert.Equal(CloseCodes.MessageTooBig, (await handler.ExpectMsgAsync<Closed>(Wait)).Code);
+        await ExpectTerminatedAsync(client, Wait);
+    }
+}

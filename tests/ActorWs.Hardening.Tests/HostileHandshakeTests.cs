@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text;
+using ActorWs.Hardening.Tests.Support;
+using ActorWs.Protocol;
+using Xunit.Abstractions;
+
+namespace ActorWs.Hardening.Tests;
+
+/// <summary>
+/// Hostile or broken opening handshakes against a running server (README "Limits and what they
+/// protect against"): each gets its HTTP status and its socket closed, no connection opens and no
+/// actor is left behind, while a well-behaved client on the same server keeps echoing.
+/// </summary>
+public sealed class HostileHandshakeTests(ITestOutputHelper output) : HardeningKit(output)
+{
+    private const string GoodOrigin = "http://good.example";
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromMilliseconds(500);
+
+    private static readonly WebSocketSettings Limits = Settings($$"""
+        path = "/ws"
+        allowed-origins = ["{{GoodOrigin}}"]
+        handshake { timeout = {{HandshakeTimeout.TotalMilliseconds}}ms, max-head-size = 1 KiB }
+        """);
+
+    private static string Request(string path = "/ws", string? version = "13", string? origin = GoodOrigin, int keys = 1, string extra = "")
+    {
+        var head = new StringBuilder($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+        for (int i = 0; i < keys; i++)
+            head.Append($"Sec-WebSocket-Key: {Handshake.NewKey()}\r\n");
+        if (version is not null)
+            head.Append($"Sec-WebSocket-Version: {version}\r\n");
+        if (origin is not null)
+            head.Append($"Origin: {origin}\r\n");
+        return head.Append(extra).Append("\r\n").ToString();
+    }
+
+    /// <summary>A TLS 1.2/1.3 ClientHello record, as a browser sends to an https:// or wss:// port.</summary>
+    private static byte[] TlsClientHello()
+    {
+        var random = new byte[32];
+        new Random(7).NextBytes(random);
+        var body = new List<byte> { 0x03, 0x03 };                 // client_version TLS 1.2
+        body.AddRange(random);
+        body.Add(0);                                              // session id
+        body.AddRange(new byte[] { 0x00, 0x04, 0x13, 0x01, 0xC0, 0x2F }); // cipher suites
+        body.AddRange(new byte[] { 0x01, 0x00 });                 // compression: null
+        var sni = Encoding.ASCII.GetBytes("127.0.0.1");
+        var ext = new List<byte> { 0x00, 0x00, 0x00, (byte)(sni.Length + 5), 0x00, (byte)(sni.Length + 3), 0x00, 0x00, (byte)sni.Length };
+        ext.AddRange(sni);
+        body.AddRange(new byte[] { 0x00, (byte)ext.Count });
+        body.AddRange(ext);
+        var handshake = new List<byte> { 0x01, 0x00, (byte)(body.Count >> 8), (byte)body.Count };
+        handshake.AddRange(body);
+        var record = new List<byte> { 0x16, 0x03, 0x01, (byte)(handshake.Count >> 8), (byte)handshake.Count };
+        record.AddRange(handshake);
+        return record.ToArray();
+    }
+
+    private static byte[] Garbage()
+    {
+        var bytes = new byte[600];
+        new Random(11).NextBytes(bytes);
+        for (int i = 0; i < bytes.Length; i++)
+            if (bytes[i] is (byte)'\r' or (byte)'\n')
+                bytes[i] = 0;
+        // An end of head, so that the server has something to judge at once.
+        return [.. bytes, .. "\r\n\r\n"u8.ToArray()];
+    }
+
+    public static TheoryData<string> Cases => new()
+    {
+        "head over the size limit",
+        "head one byte at a time, slower than the handshake timeout",
+        "garbage bytes",
+        "TLS ClientHello on the plain port",
+        "missing key",
+        "duplicated key",
+        "wrong version",
+        "wrong path",
+        "disallowed origin",
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public async Task Bad_handshake_gets_its_status_and_is_closed_while_another_client_keeps_echoing(string @case)
+    {
+        var monitor = CreateTestProbe();
+        var server = await StartServerAsync(Limits, monitor.Ref);
+        var bystander = await Bystander.StartAsync(server.Uri, server.Endpoint, GoodOrigin);
+        await monitor.ExpectMsgAsync<Opened>(RawPeer.DefaultTimeout);
+        await bystander.AwaitEchoesBeyondAsync(0, RawPeer.DefaultTimeout);
+
+        using var attacker = await RawPeer.ConnectAsync(server.Endpoint);
+        var watch = Stopwatch.StartNew();
+        var (status, header) = await AttackAsync(@case, attacker);
+        var head = await attacker.ReadHeadAsync(TimeSpan.FromSeconds(3))
+            ?? throw new Xunit.Sdk.XunitException($"{@case}: TCP closed without an HTTP response");
+        var elapsed = watch.Elapsed;
+        Out.WriteLine($"{@case}: {head.Split("\r\n")[0]} after {elapsed.TotalMilliseconds:0} ms");
+
+        Assert.Contains(status, s => head.StartsWith($"HTTP/1.1 {s} ", StringComparison.Ordinal));
+        if (header is not null)
+            Assert.Contains(header, head.Split("\r\n"));
+        // Then the server closes TCP: nothing is kept open for a refused peer.
+        await attacker.DrainUntilClosedAsync(TimeSpan.FromSeconds(3));
+        if (@case.Contains("slower"))
+            Assert.InRange(elapsed, HandshakeTimeout * 0.8, HandshakeTimeout * 6);
+
+        // The bystander was served during the attack and after it; only its connection is alive.
+        int before = bystander.Echoes;
+        await bystander.AwaitEchoesBeyondAsync(before, RawPeer.DefaultTimeout);
+        await AwaitConnectionCountAsync(server, 1);
+        await monitor.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100)); // no Opened for the attacker
+        Out.WriteLine($"bystander echoed {await bystander.CloseAsync()} messages");
+        Assert.Equal(CloseCodes.NormalClosure, (await monitor.ExpectMsgAsync<Closed>(RawPeer.DefaultTimeout)).Code);
+        await AwaitNoConnectionsAsync(server, RawPeer.DefaultTimeout);
+    }
+
+    /// <summary>Sends the case's bytes; returns the statuses accepted and a header line the
+    /// response must carry.</summary>
+    private async Task<(int[] Status, string? Header)> AttackAsync(string @case, RawPeer attacker)
+    {
+        switch (@case)
+        {
+            case "head over the size limit":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(extra: $"X-Padding: {new string('a', 2000)}\r\n")));
+                return ([431], null);
+            case "head one byte at a time, slower than the handshake timeout":
+                _ = DripAsync(attacker, Encoding.ASCII.GetBytes(Request()));
+                return ([408], null);
+            case "garbage bytes":
+                await attacker.SendAsync(Garbage());
+                return ([400], null);
+            case "TLS ClientHello on the plain port":
+                // No end of head ever comes: the handshake timeout answers (or an early 400).
+                await attacker.SendAsync(TlsClientHello());
+                return ([400, 408], null);
+            case "missing key":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(keys: 0)));
+                return ([400], null);
+            case "duplicated key":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(keys: 2)));
+                return ([400], null);
+            case "wrong version":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(version: "8")));
+                return ([426], "Sec-WebSocket-Version: 13");
+            case "wrong path":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(path: "/other")));
+                return ([404], null);
+            case "disallowed origin":
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(origin: "http://evil.example")));
+                return ([403], null);
+            default:
+                throw new ArgumentException(@case);
+        }
+    }
+
+    /// <summary>A slowloris: one byte every 50 ms (a 150-byte head would take 7 s), until the server
+    /// closes the socket.</summary>
+    private static async Task DripAsync(RawPeer attacker, byte[] request)
+    {
+        try
+        {
+            foreach (var b in request)
+            {
+                await attacker.SendAsync(new[] { b });
+                await Task.Delay(50);
+            }
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The server answered 408 and closed: the drip ends.
+        }
+    }
+
+    private async Task AwaitConnectionCountAsync(WebSocketServer server, int expected)
+    {
+        var deadline = DateTime.UtcNow + RawPeer.DefaultTimeout;
+        int live;
+        while ((live = await CountConnectionsAsync(server)) != expected)
+            Assert.True(DateTime.UtcNow < deadline, $"{live} connection actors alive, expected {expected}");
+    }
+}
