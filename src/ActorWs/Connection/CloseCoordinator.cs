@@ -186,6 +186,11 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         Receive<FailConnection>(_ => { });
     }
 
+    /// <summary>
+    /// A full close, not a half-close that waits for the client's FIN: the closing handshake is
+    /// complete, so a conforming client sends nothing more (§5.5.1), and peers (Autobahn among them)
+    /// expect the server to drop TCP now. A peer that keeps sending anyway gets a reset.
+    /// </summary>
     private void CloseTcpAsServer()
     {
         _trace.Emit(Direction.Local, "TCP", "server closes TCP first, keeping TIME_WAIT on its side (RFC 6455 §7.1.1)");
