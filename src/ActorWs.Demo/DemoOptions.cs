@@ -89,7 +89,8 @@ public sealed record DemoOptions
         var config = File.Exists(path) ? ConfigurationFactory.ParseString(File.ReadAllText(path)) : Config.Empty;
         if (ConfigFile is not null)
             config = ConfigurationFactory.ParseString(File.ReadAllText(ConfigFile)).WithFallback(config);
-        var overrides = Quiet ? "actorws.trace-lifecycle = off\n" : "";
+        // The lifecycle log is what the demo is for; --quiet turns it off (benchmarks).
+        var overrides = $"actorws.trace-lifecycle = {(Quiet ? "off" : "on")}\n";
         if (Host is not null)
             overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
         if (Port is not null)

@@ -16,8 +16,13 @@ public static class DemoRunner
 
     public sealed record ServerRun(ActorSystem System, WebSocketServer Server, ScenarioProgress Progress);
 
+    /// <summary>The scenarios' own ActorWs settings (demo.scenario.actorws) under whatever the
+    /// configuration sets at the top level.</summary>
+    public static Config ForScenario(Config config) => config.WithFallback(config.GetConfig("demo.scenario"));
+
     public static async Task<ServerRun> StartServerAsync(string scenario, Config config, Action<LifecycleEvent>? observer = null, bool print = true)
     {
+        config = ForScenario(config);
         var demo = DemoSettings.From(config);
         var system = DemoConsole.CreateSystem("server", config, observer, print);
         try
@@ -38,6 +43,7 @@ public static class DemoRunner
     /// <summary>The client side of a scenario, in this process. Returns how the scenario's last connection closed.</summary>
     public static async Task<Closed> RunClientAsync(string scenario, Config config, Action<LifecycleEvent>? observer = null, bool print = true)
     {
+        config = ForScenario(config);
         var demo = DemoSettings.From(config);
         var system = DemoConsole.CreateSystem("client", config, observer, print);
         try
