@@ -26,6 +26,40 @@ public static class DemoConsole
         }
     }
 
+    /// <summary>
+    /// Fails with one readable line when the server's address cannot be bound, before any actor
+    /// system exists: Akka.IO would otherwise log the bind failure with its stack trace first.
+    /// </summary>
+    public static void EnsureCanListen(Config config)
+    {
+        var settings = WebSocketSettings.Create(config);
+        System.Net.IPAddress? address;
+        try
+        {
+            address = System.Net.IPAddress.TryParse(settings.Host, out var ip) ? ip
+                : System.Net.Dns.GetHostAddresses(settings.Host).FirstOrDefault();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new ArgumentException($"host '{settings.Host}' does not resolve: {e.Message}");
+        }
+        if (address is null)
+            throw new ArgumentException($"host '{settings.Host}' does not resolve");
+        var probe = new System.Net.Sockets.TcpListener(address, settings.Port);
+        try
+        {
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new InvalidOperationException($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}");
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
     /// <summary>An actor system for one side of the demo, its Akka logging going to Serilog, its
     /// lifecycle events to the console (and to <paramref name="observer"/>, for tests).</summary>
     public static ActorSystem CreateSystem(string name, Config config, Action<LifecycleEvent>? observer = null, bool print = true)

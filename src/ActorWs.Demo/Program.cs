@@ -46,6 +46,7 @@ static int Help()
 static async Task<int> Serve(DemoOptions options)
 {
     var config = options.LoadConfig();
+    DemoConsole.EnsureCanListen(config);
     var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {
@@ -82,7 +83,7 @@ static async Task<int> Connect(DemoOptions options)
         var first = await Task.WhenAny(opened.Task, done.Task);
         if (first == done.Task)
         {
-            Console.Error.WriteLine($"error: could not connect to {options.Url}: {done.Task.Result.Reason}");
+            Console.Error.WriteLine($"error: {done.Task.Result.Reason}");
             return 1;
         }
         var connection = opened.Task.Result;

@@ -106,7 +106,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
             Register();
             Become(Handshaking);
         });
-        Receive<Tcp.CommandFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.CauseString}", false)));
+        Receive<Tcp.CommandFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.CauseString.Replace("because of", "").Trim()}", false)));
         ReceiveCommandsBeforeOpen();
     }
 
