@@ -178,7 +178,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
         _trace.Emit(Direction.Local, "STATE", "OPEN");
         if (_trace.Enabled)
-            _trace.Emit(Direction.Local, "ACTOR", "connection tree: " + string.Join(", ", Context.GetChildren().Select(c => c.Path.ToStringWithoutAddress())));
+            _trace.Emit(Direction.Local, "ACTOR", $"connection tree: {Self.Path.ToStringWithoutAddress()} with " +
+                string.Join(", ", Context.GetChildren().Where(c => !c.Equals(_handshake)).Select(c => c.Path.Name)) + " (the handshake child has stopped)");
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         _handler.Tell(new Opened(Self, _role, _remote, opened.Path));
         if (!opened.Leftover.IsEmpty)

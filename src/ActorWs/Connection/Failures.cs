@@ -31,4 +31,8 @@ public sealed class ConnectionLostException(Closed closed)
     : Exception($"connection lost: {closed}")
 {
     public Closed Closed { get; } = closed;
+
+    /// <summary>None: this is the expected way to ask the supervisor for a reconnect, not a bug, and
+    /// the BackoffSupervisor logs every failure it handles, stack trace included.</summary>
+    public override string? StackTrace => null;
 }
