@@ -134,16 +134,17 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
     private void ShutdownTcp()
     {
         Become(ClosingTcp);
-        Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout + _settings.CloseTimeout);
         if (_role == Role.Client)
         {
             Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout);
             _trace.Emit(Direction.Local, "TCP", "waiting for the server to close TCP first (RFC 6455 §7.1.1)");
+            return;
         }
-        else if (_closeFrameWritten)
-        {
+        // The server closes as soon as its close frame is out; this bounds the wait for that and
+        // for Akka.IO to confirm the close.
+        Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout + _settings.CloseTimeout);
+        if (_closeFrameWritten)
             CloseTcpAsServer();
-        }
     }
 
     private void ClosingTcp()
