@@ -92,10 +92,7 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
         _trace.Emit(Direction.Received, "HTTP", $"upgrade request received ({_head.Length} bytes)");
         if (!ServerHandshake.TryAccept(_head.Head, new ServerHandshakePolicy(_settings.Path, _settings.AllowedOrigins), out var accepted, out var rejection))
         {
-            _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(rejection!.ToResponse())));
-            _trace.Emit(Direction.Error, "HTTP", $"-> {rejection} (handshake refused)");
-            Context.Parent.Tell(new Failed(rejection.Reason, rejection.StatusCode));
-            Context.Stop(Self);
+            Refuse(rejection!);
             return;
         }
         _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Key={accepted!.Key}");
@@ -125,12 +122,25 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
+    /// <summary>A server answers an HTTP error (§4.2.1: "an appropriate error code"); a client just
+    /// gives up (§4.1: "_Fail the WebSocket Connection_").</summary>
     private void Fail(int? status, string reason)
     {
         if (_role == Role.Server && status is { } code)
-            _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(new HandshakeRejection(code, reason).ToResponse())));
-        _trace.Emit(Direction.Error, "HAND", status is null ? $"handshake failed: {reason}" : $"handshake failed: {status} {reason}");
-        Context.Parent.Tell(new Failed(reason, _role == Role.Server ? status : null));
+        {
+            Refuse(new HandshakeRejection(code, reason));
+            return;
+        }
+        _trace.Emit(Direction.Error, "HAND", $"handshake failed: {reason}");
+        Context.Parent.Tell(new Failed(reason, null));
+        Context.Stop(Self);
+    }
+
+    private void Refuse(HandshakeRejection rejection)
+    {
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(rejection.ToResponse())));
+        _trace.Emit(Direction.Error, "HTTP", $"-> {rejection} (handshake refused)");
+        Context.Parent.Tell(new Failed(rejection.Reason, rejection.StatusCode));
         Context.Stop(Self);
     }
 }
