@@ -1,3 +1,4 @@
+using ActorWs.Protocol.Tests;
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorWs.Hardening.Tests.Support;
@@ -43,7 +44,7 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
             var random = new Random(1000 + w);
             for (int n = 0; DateTime.UtcNow < deadline; n++)
             {
-                var stream = random.Next(8) == 0 ? RandomBytes(random, random.Next(1, 300)) : Mutate(ValidStream(random), random);
+                var stream = random.Next(8) == 0 ? FuzzStreams.RandomBytes(random, random.Next(1, 300)) : FuzzStreams.Mutate(FuzzStreams.Valid(random, masked: true), random);
                 var prediction = Predict(stream, settings);
                 string outcome;
                 try
@@ -210,67 +211,5 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
                 Assert.True(close is null, $"a close frame after our FIN: {close}");
                 return "echoes then our FIN";
         }
-    }
-
-    // The mutation approach of tests/ActorWs.Protocol.Tests/FuzzTests.cs, for masked client frames.
-
-    /// <summary>A few valid frames: fragments, controls, text (valid UTF-8), binary, any length encoding.</summary>
-    private static byte[] ValidStream(Random random)
-    {
-        var output = new List<byte>();
-        int count = random.Next(1, 6);
-        for (int i = 0; i < count; i++)
-        {
-            var opcode = random.Next(5) switch { 0 => Opcode.Ping, 1 => Opcode.Pong, 2 => Opcode.Text, _ => Opcode.Binary };
-            int length = opcode.IsControl() ? random.Next(0, 126) : random.Next(3) switch { 0 => random.Next(0, 126), 1 => random.Next(126, 1000), _ => random.Next(65536, 70000) };
-            var payload = opcode == Opcode.Text ? System.Text.Encoding.UTF8.GetBytes(new string('é', length / 2)) : RandomBytes(random, length);
-            if (!opcode.IsControl() && random.Next(3) == 0 && payload.Length > 2)
-            {
-                int cut = random.Next(1, payload.Length);
-                output.AddRange(FrameEncoder.Encode(opcode, payload.AsSpan(0, cut), fin: false, masked: true));
-                output.AddRange(FrameEncoder.Encode(Opcode.Continuation, payload.AsSpan(cut), fin: true, masked: true));
-            }
-            else
-            {
-                output.AddRange(FrameEncoder.Encode(opcode, payload, fin: true, masked: true));
-            }
-        }
-        if (random.Next(4) == 0)
-            output.AddRange(FrameEncoder.Encode(Opcode.Close, new CloseStatus(1000, "bye").ToPayload(), masked: true));
-        return output.ToArray();
-    }
-
-    /// <summary>Flipped bits, dropped bytes, truncation, duplication and concatenation.</summary>
-    private static byte[] Mutate(byte[] input, Random random)
-    {
-        var bytes = input.ToList();
-        int mutations = random.Next(0, 4);
-        for (int m = 0; m < mutations && bytes.Count > 0; m++)
-        {
-            switch (random.Next(4))
-            {
-                case 0:
-                    int i = random.Next(Math.Min(bytes.Count, 32)); // headers live at the front
-                    bytes[i] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    bytes.RemoveRange(random.Next(bytes.Count), 1);
-                    break;
-                case 2:
-                    bytes = bytes.Take(random.Next(bytes.Count)).ToList();
-                    break;
-                default:
-                    bytes.AddRange(bytes.Take(random.Next(bytes.Count)));
-                    break;
-            }
-        }
-        return bytes.ToArray();
-    }
-
-    private static byte[] RandomBytes(Random random, int length)
-    {
-        var bytes = new byte[length];
-        random.NextBytes(bytes);
-        return bytes;
     }
 }

@@ -1,0 +1,71 @@
+using ActorWs.Protocol;
+
+namespace ActorWs.Protocol.Tests;
+
+/// <summary>
+/// Byte streams for fuzzing, shared by the protocol core's fuzz tests and the live-server fuzz test
+/// in ActorWs.Hardening.Tests (which compiles this file in): valid frame sequences, and mutations
+/// of them as a mutation fuzzer makes them.
+/// </summary>
+public static class FuzzStreams
+{
+    /// <summary>A few valid frames: fragments, controls, text (valid UTF-8), binary, any length encoding.</summary>
+    public static byte[] Valid(Random random, bool masked)
+    {
+        var output = new List<byte>();
+        int count = random.Next(1, 6);
+        for (int i = 0; i < count; i++)
+        {
+            var opcode = random.Next(5) switch { 0 => Opcode.Ping, 1 => Opcode.Pong, 2 => Opcode.Text, _ => Opcode.Binary };
+            int length = opcode.IsControl() ? random.Next(0, 126) : random.Next(3) switch { 0 => random.Next(0, 126), 1 => random.Next(126, 1000), _ => random.Next(65536, 70000) };
+            var payload = opcode == Opcode.Text ? System.Text.Encoding.UTF8.GetBytes(new string('é', length / 2)) : RandomBytes(random, length);
+            if (!opcode.IsControl() && random.Next(3) == 0 && payload.Length > 2)
+            {
+                int cut = random.Next(1, payload.Length);
+                output.AddRange(FrameEncoder.Encode(opcode, payload.AsSpan(0, cut), fin: false, masked));
+                output.AddRange(FrameEncoder.Encode(Opcode.Continuation, payload.AsSpan(cut), fin: true, masked));
+            }
+            else
+            {
+                output.AddRange(FrameEncoder.Encode(opcode, payload, fin: true, masked));
+            }
+        }
+        if (random.Next(4) == 0)
+            output.AddRange(FrameEncoder.Encode(Opcode.Close, new CloseStatus(1000, "bye").ToPayload(), masked: masked));
+        return output.ToArray();
+    }
+
+    /// <summary>Flipped bits, truncation, duplication and concatenation, as a mutation fuzzer does.</summary>
+    public static byte[] Mutate(byte[] input, Random random)
+    {
+        var bytes = input.ToList();
+        int mutations = random.Next(0, 4);
+        for (int m = 0; m < mutations && bytes.Count > 0; m++)
+        {
+            switch (random.Next(4))
+            {
+                case 0:
+                    int i = random.Next(Math.Min(bytes.Count, 32)); // headers live at the front
+                    bytes[i] ^= (byte)(1 << random.Next(8));
+                    break;
+                case 1:
+                    bytes.RemoveRange(random.Next(bytes.Count), 1);
+                    break;
+                case 2:
+                    bytes = bytes.Take(random.Next(bytes.Count)).ToList();
+                    break;
+                default:
+                    bytes.AddRange(bytes.Take(random.Next(bytes.Count)));
+                    break;
+            }
+        }
+        return bytes.ToArray();
+    }
+
+    public static byte[] RandomBytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+}
