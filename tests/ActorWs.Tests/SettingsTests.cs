@@ -44,6 +44,7 @@ public sealed class SettingsTests
     [InlineData("actorws.close.timeout = \"soon\"", "actorws.close.timeout")]
     [InlineData("actorws.path = \"ws\"", "actorws.path")]
     [InlineData("actorws.limits.max-fragments = 0", "actorws.limits.max-fragments")]
+    [InlineData("actorws.limits.max-handler-backlog = -1", "actorws.limits.max-handler-backlog")]
     [InlineData("actorws.reconnect.random-factor = 11", "actorws.reconnect.random-factor")]
     [InlineData("actorws.limits { max-frame-size = 2 MiB, max-message-size = 1 MiB }", "actorws.limits.max-message-size")]
     public void Bad_value_fails_with_a_message_naming_the_key(string hocon, string key)

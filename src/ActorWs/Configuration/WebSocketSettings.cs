@@ -21,6 +21,8 @@ public sealed record WebSocketSettings
     public required long MaxMessageSize { get; init; }
     public required int MaxFragments { get; init; }
     public required int MaxPendingControl { get; init; }
+    /// <summary>Zero turns receive-side back-pressure off.</summary>
+    public required int MaxHandlerBacklog { get; init; }
 
     /// <summary>Zero disables keep-alive.</summary>
     public required TimeSpan PingInterval { get; init; }
@@ -67,6 +69,7 @@ public sealed record WebSocketSettings
             MaxMessageSize = r.Size("limits.max-message-size", 125, Array.MaxLength),
             MaxFragments = r.Read("limits.max-fragments", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
             MaxPendingControl = r.Read("limits.max-pending-control", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
+            MaxHandlerBacklog = r.Read("limits.max-handler-backlog", k => c.GetInt(k), v => v >= 0, "must not be negative"),
             PingInterval = r.Read("keep-alive.ping-interval", k => c.GetTimeSpan(k), v => v >= TimeSpan.Zero, "must not be negative"),
             PongTimeout = r.Positive("keep-alive.pong-timeout"),
             CloseTimeout = r.Positive("close.timeout"),

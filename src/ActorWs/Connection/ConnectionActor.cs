@@ -172,7 +172,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace), "writer");
         _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace), "close");
         _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace), "pinger");
-        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _handler, _writer, _pinger, _closer, _trace), "reader");
+        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace), "reader");
         foreach (var child in new[] { _writer, _closer, _pinger, _reader })
             Context.Watch(child);
 

@@ -10,11 +10,17 @@ namespace ActorWs;
 /// a ping is answered at once through the writer (§5.5.2); a pong goes to the pinger (§5.5.3); a
 /// close frame goes to the close coordinator (§5.5.1), after which nothing more is read. A
 /// violation is thrown, for the connection's supervisor to turn into a close code.
+/// It stops reading from TCP while the handler has more than <c>limits.max-handler-backlog</c>
+/// messages waiting, so a fast peer and a slow handler keep memory bounded.
 /// </summary>
-public sealed class ReaderActor : ReceiveActor
+public sealed class ReaderActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     /// <summary>Bytes for the reader that did not come in a Tcp.Received: those that followed the handshake head.</summary>
     public sealed record Inbound(ByteString Data);
+    private sealed record CheckBacklog
+    {
+        public static readonly CheckBacklog Instance = new();
+    }
 
     private readonly IActorRef _handler;
     private readonly IActorRef _writer;
@@ -23,10 +29,21 @@ public sealed class ReaderActor : ReceiveActor
     private readonly Trace _trace;
     private readonly FrameDecoder _decoder;
     private readonly MessageAssembler _assembler;
+    private readonly IActorRef _tcp;
+    private readonly ICell? _handlerCell;
+    private readonly int _maxBacklog;
     private bool _closeReceived;
+    private bool _readingSuspended;
 
-    public ReaderActor(Role role, WebSocketSettings settings, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace)
+    public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
+
+    public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace)
     {
+        _tcp = tcp;
+        // The mailbox of a local handler can be measured; a remote or custom one cannot, and goes unbounded.
+        _handlerCell = settings.MaxHandlerBacklog > 0 ? (handler as ActorRefWithCell)?.Underlying : null;
+        _maxBacklog = settings.MaxHandlerBacklog;
         _handler = handler;
         _writer = writer;
         _pinger = pinger;
@@ -35,15 +52,22 @@ public sealed class ReaderActor : ReceiveActor
         _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments);
         _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler);
 
+        // While reading is paused, chunks Akka.IO had already read wait here unparsed: parsing them
+        // would only move their messages into the handler's mailbox, which is what the pause bounds.
+        Receive<Tcp.Received>(_ => _readingSuspended, _ => Stash.Stash());
+        Receive<Inbound>(_ => _readingSuspended, _ => Stash.Stash());
         Receive<Tcp.Received>(r => OnBytes(r.Data));
         Receive<Inbound>(r => OnBytes(r.Data));
+        Receive<CheckBacklog>(_ => ResumeWhenCaughtUp());
         // TCP closed: the close coordinator hears it after every frame read before it (§7.1.1, §7.1.5).
+        Receive<Tcp.ConnectionClosed>(_ => _readingSuspended, _ => Stash.Stash());
+        Receive<CloseCoordinator.TcpLost>(_ => _readingSuspended, _ => Stash.Stash());
         Receive<Tcp.ConnectionClosed>(c => _closer.Forward(c));
         Receive<CloseCoordinator.TcpLost>(l => _closer.Forward(l));
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>
-        Akka.Actor.Props.Create(() => new ReaderActor(role, settings, handler, writer, pinger, closer, trace));
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>
+        Akka.Actor.Props.Create(() => new ReaderActor(role, settings, tcp, handler, writer, pinger, closer, trace));
 
     protected override void PostStop()
     {
@@ -68,6 +92,29 @@ public sealed class ReaderActor : ReceiveActor
         // Idle connections keep no payload buffers (bench scenario 4: memory per idle connection).
         _decoder.ReleaseBuffers();
         _assembler.ReleaseBuffers();
+        SuspendIfHandlerBehind();
+    }
+
+    private void SuspendIfHandlerBehind()
+    {
+        if (_handlerCell is null || _readingSuspended || _handlerCell.NumberOfMessages <= _maxBacklog)
+            return;
+        _readingSuspended = true;
+        _tcp.Tell(Tcp.SuspendReading.Instance);
+        _trace.Emit(Direction.Local, "TCP", $"handler has {_handlerCell.NumberOfMessages} messages waiting: reading paused");
+        // Polled, because a handler's mailbox sends no signal when it drains.
+        Timers.StartPeriodicTimer(CheckBacklog.Instance, CheckBacklog.Instance, TimeSpan.FromMilliseconds(10));
+    }
+
+    private void ResumeWhenCaughtUp()
+    {
+        if (_handlerCell is null || _handlerCell.NumberOfMessages > _maxBacklog / 2)
+            return;
+        Timers.Cancel(CheckBacklog.Instance);
+        _readingSuspended = false;
+        _tcp.Tell(Tcp.ResumeReading.Instance);
+        _trace.Emit(Direction.Local, "TCP", "handler caught up: reading resumed");
+        Stash.UnstashAll();
     }
 
     private void OnFrame(Frame frame)
