@@ -139,4 +139,12 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         closer.ExpectMsg<WriterActor.CloseFrameWritten>();
         tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
+
+    [Fact]
+    public void Ping_over_125_bytes_is_refused_where_the_application_makes_it()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SendPing(new byte[126]));
+        Assert.Contains("125", e.Message);
+        Assert.Equal(125, new SendPing(new byte[125]).Payload.Length);
+    }
 }

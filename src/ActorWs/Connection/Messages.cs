@@ -44,7 +44,13 @@ public sealed record SendText(string Text);
 public sealed record SendBinary(byte[] Data);
 
 /// <summary>Send a ping with up to 125 bytes of payload (§5.5.2); the pong arrives as <see cref="PongReceived"/>.</summary>
-public sealed record SendPing(byte[] Payload);
+public sealed record SendPing(byte[] Payload)
+{
+    /// <summary>Checked here, where the application makes the mistake, rather than in the writer,
+    /// where it would fail the connection.</summary>
+    public byte[] Payload { get; } = Payload.Length <= FrameHeader.MaxControlPayload ? Payload
+        : throw new ArgumentException($"a ping carries at most 125 bytes (RFC 6455 §5.5), not {Payload.Length}", nameof(Payload));
+}
 
 /// <summary>Start the closing handshake (§7.1.2) with a code valid on the wire and a reason of at most 123 bytes.</summary>
 public sealed record Close(ushort Code = CloseCodes.NormalClosure, string Reason = "");

@@ -120,8 +120,6 @@ public sealed class WriterActor : ReceiveActor
     {
         if (payload.Length > FrameHeader.MaxControlPayload)
             throw new ArgumentException($"{opcode.Name()} payload of {payload.Length} bytes is over 125 (RFC 6455 §5.5)");
-        if (RefuseAfterClose(opcode))
-            return;
         SendData(opcode, payload);
     }
 
