@@ -61,7 +61,7 @@ public static class DemoRunner
             var handler = system.ActorOf(Props.Create(() => new ClientScenarioHandler(demo, done)), "app");
             // In the reference it is the server that pings; the client only answers.
             var settings = WebSocketSettings.Create(config) with { PingInterval = TimeSpan.Zero };
-            WebSocketClient.Connect(system, system, demo.Url, handler, settings);
+            WebSocketClient.Connect(system, demo.Url, handler, settings);
             return await done.Task.WaitAsync(ScenarioTimeout);
         }
         finally

@@ -79,7 +79,7 @@ static async Task<int> Connect(DemoOptions options)
         var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = system.ActorOf(Props.Create(() => new ConsoleClientHandler(opened, done)), "app");
-        WebSocketClient.Connect(system, system, options.Url!, handler, WebSocketSettings.Create(config));
+        WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config));
         var first = await Task.WhenAny(opened.Task, done.Task);
         if (first == done.Task)
         {

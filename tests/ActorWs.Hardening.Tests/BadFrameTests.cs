@@ -132,7 +132,7 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
         try
         {
             var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hardening");
-            var client = WebSocketClient.Connect(Sys, Sys, uri, handler.Ref, settings, UniqueName("ws-client"));
+            var client = WebSocketClient.Connect(Sys, uri, handler.Ref, settings, UniqueName("ws-client"));
             var peer = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));
             var request = await peer.ReadHeadAsync(Wait) ?? throw new InvalidOperationException("the client closed during the handshake");
             var key = request.Split("\r\n").Select(l => l.Split(':', 2)).Single(p => p.Length == 2 && p[0].Trim().Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))[1].Trim();

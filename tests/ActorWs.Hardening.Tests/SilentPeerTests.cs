@@ -48,7 +48,7 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
-        var client = WebSocketClient.Connect(Sys, Sys, uri, handler.Ref,
+        var client = WebSocketClient.Connect(Sys, uri, handler.Ref,
             Settings($"close {{ fin-wait-timeout = {finWait.TotalMilliseconds}ms, timeout = 2s }}"), UniqueName("ws-client"));
         Watch(client);
         using var server = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));

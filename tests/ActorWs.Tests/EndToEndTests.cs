@@ -24,7 +24,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), Quiet());
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, Sys, server.Uri, app.Ref, Quiet());
+        WebSocketClient.Connect(Sys, server.Uri, app.Ref, Quiet());
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("héllo"));
         Assert.Equal("héllo", app.ExpectMsg<TextReceived>(Wait).Text);
@@ -121,7 +121,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         await web.StartAsync();
         var url = new Uri(web.Urls.First());
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, Sys, new Uri($"ws://127.0.0.1:{url.Port}/echo"), app.Ref, Quiet());
+        WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{url.Port}/echo"), app.Ref, Quiet());
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("to kestrel"));
         Assert.Equal("to kestrel", app.ExpectMsg<TextReceived>(Wait).Text);
@@ -224,7 +224,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         for (int i = 0; i < connections; i++)
         {
             var client = Sys.ActorOf(Props.Create(() => new LoadClient(i, messages, report.Ref)), $"load-{i}");
-            WebSocketClient.Connect(Sys, Sys, server.Uri, client, Quiet(), name: $"ws-client-{i}");
+            WebSocketClient.Connect(Sys, server.Uri, client, Quiet(), name: $"ws-client-{i}");
         }
         var done = new HashSet<int>();
         for (int i = 0; i < connections; i++)
@@ -254,7 +254,7 @@ public sealed class ClientReconnectTests(ITestOutputHelper output) : Akka.TestKi
         var serverSide = CreateTestProbe();
         var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(serverSide.Ref), Reconnecting());
         var app = CreateTestProbe();
-        var supervisor = WebSocketClient.Connect(Sys, Sys, server.Uri, app.Ref, Reconnecting());
+        var supervisor = WebSocketClient.Connect(Sys, server.Uri, app.Ref, Reconnecting());
         Watch(supervisor);
 
         app.ExpectMsg<Opened>(Wait);

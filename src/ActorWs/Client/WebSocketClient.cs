@@ -17,7 +17,7 @@ public static class WebSocketClient
     /// <summary>Connects to a ws:// URI; <paramref name="handler"/> receives <see cref="Opened"/>,
     /// the messages and <see cref="Closed"/> of each connection. Returns the client's actor, to
     /// which the handler may also send its commands.</summary>
-    public static IActorRef Connect(IActorRefFactory factory, ActorSystem system, Uri uri, IActorRef handler,
+    public static IActorRef Connect(ActorSystem system, Uri uri, IActorRef handler,
         WebSocketSettings? settings = null, string name = "ws-client")
     {
         if (uri.Scheme != "ws")
@@ -25,7 +25,7 @@ public static class WebSocketClient
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         var connection = ConnectionActor.ForClient(settings, uri, handler, name);
         if (!settings.ReconnectEnabled)
-            return factory.ActorOf(connection, name);
+            return system.ActorOf(connection, name);
 
         var trace = new Trace(system, Role.Client, name, settings.TraceLifecycle);
         var firstDelay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() *
@@ -49,6 +49,6 @@ public static class WebSocketClient
         var options = Backoff.OnFailure(connection, "conn", firstDelay, settings.ReconnectMaxBackoff, settings.ReconnectRandomFactor, maxNrOfRetries: -1)
             .WithAutoReset(settings.ReconnectResetAfter)
             .WithSupervisorStrategy(decider);
-        return factory.ActorOf(BackoffSupervisor.Props(options), name);
+        return system.ActorOf(BackoffSupervisor.Props(options), name);
     }
 }

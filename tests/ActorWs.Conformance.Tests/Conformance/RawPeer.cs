@@ -90,7 +90,7 @@ public sealed class RawPeer : IAsyncDisposable
         try
         {
             var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/conformance");
-            client = WebSocketClient.Connect(system, system, uri, handler, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
+            client = WebSocketClient.Connect(system, uri, handler, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
             socket = await listener.AcceptSocketAsync().WaitAsync(DefaultTimeout);
             socket.NoDelay = true;
             var (head, leftover) = await ReadHeadAsync(socket);

@@ -40,7 +40,7 @@ public abstract class ClientInteropTests(PeerKind kind)
         var peer = await PeerProcess.StartServer(kind);
         var system = TestSystem.System;
         var events = new HandlerEvents(system);
-        var client = WebSocketClient.Connect(system, system, new Uri(peer.Url), events.Actor, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
+        var client = WebSocketClient.Connect(system, new Uri(peer.Url), events.Actor, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
         try
         {
             var opened = await events.NextAsync<Opened>(Timeout);
