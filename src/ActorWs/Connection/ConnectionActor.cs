@@ -240,7 +240,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
             _log.Warning("WebSocket {Role} connection {Path}: {Reason}: closing with {Code}", _role, Self.Path, reason, code);
         else
             _log.Error(failure, "WebSocket {Role} connection {Path}: unexpected failure in a child: closing with {Code}", _role, Self.Path, code);
-        _trace.Emit(Direction.Error, "ACTOR", $"child failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop the child, close with {code} ({CloseCodes.Describe(code)})");
+        _trace.Emit(Direction.Error, "ACTOR", $"child '{child.Path.Name}' failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop '{child.Path.Name}', close with {code} ({CloseCodes.Describe(code)})");
 
         if (_closer is null || _finished)
             return Directive.Stop;
