@@ -64,7 +64,12 @@ public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
         Receive<Opened>(o =>
         {
             _connection = o.Connection;
-            Timers.StartPeriodicTimer("tick", new Tick(), demo.ClientInterval);
+            // After a reconnect every message may already be out (the connection was lost after
+            // the last one, before the close): then only the close is left to do.
+            if (_sent >= demo.ClientMessages)
+                Timers.StartSingleTimer("close", new CloseNow(), demo.CloseDelay);
+            else
+                Timers.StartPeriodicTimer("tick", new Tick(), demo.ClientInterval);
         });
         Receive<Tick>(_ =>
         {

@@ -22,7 +22,7 @@ public sealed class DemoScenarioTests
         }
         actorws {
           port = 0
-          keep-alive { ping-interval = 120ms, pong-timeout = 2s }
+          keep-alive { ping-interval = 120ms, pong-timeout = 10s }
           reconnect { min-backoff = 20ms, first-delay-max = 60ms, max-backoff = 500ms }
         }
         """).WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(RepoFile("config/demo.hocon"))));
@@ -37,10 +37,10 @@ public sealed class DemoScenarioTests
 
     private sealed record Outcome(List<LifecycleEvent> Events, IReadOnlyList<Closed> ServerCloses, Closed ClientClose);
 
-    private static async Task<Outcome> Run(string scenario)
+    private static async Task<Outcome> Run(string scenario, string overrides = "")
     {
         var events = new ConcurrentQueue<LifecycleEvent>();
-        var config = ShortTimings();
+        var config = ConfigurationFactory.ParseString(overrides).WithFallback(ShortTimings());
         var run = await DemoRunner.StartServerAsync(scenario, config, events.Enqueue, print: Environment.GetEnvironmentVariable("DEMO_PRINT") == "1");
         try
         {
@@ -125,6 +125,17 @@ public sealed class DemoScenarioTests
         Assert.Equal(new Closed(CloseCodes.NormalClosure, "done", true), serverCloses[1]);
         Assert.Equal(CloseCodes.NormalClosure, clientClose.Code);
         Assert.True(clientClose.WasClean);
+    }
+
+    [Fact]
+    public async Task Abnormal_scenario_closes_cleanly_even_when_the_connection_is_lost_after_the_last_message()
+    {
+        // The server drops TCP on the client's last message: after the reconnect only the close is left.
+        var (_, serverCloses, clientClose) = await Run("abnormal", "demo.abort-after = 5");
+
+        Assert.Equal(CloseCodes.AbnormalClosure, serverCloses[0].Code);
+        Assert.Equal(new Closed(CloseCodes.NormalClosure, "done", true), serverCloses[1]);
+        Assert.Equal(CloseCodes.NormalClosure, clientClose.Code);
     }
 
     [Fact]
