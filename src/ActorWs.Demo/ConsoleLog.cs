@@ -30,21 +30,10 @@ public static class DemoConsole
     /// Fails with one readable line when the server's address cannot be bound, before any actor
     /// system exists: Akka.IO would otherwise log the bind failure with its stack trace first.
     /// </summary>
-    public static void EnsureCanListen(Config config)
+    public static async Task EnsureCanListenAsync(Config config)
     {
         var settings = WebSocketSettings.Create(config);
-        System.Net.IPAddress? address;
-        try
-        {
-            address = System.Net.IPAddress.TryParse(settings.Host, out var ip) ? ip
-                : System.Net.Dns.GetHostAddresses(settings.Host).FirstOrDefault();
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new ArgumentException($"host '{settings.Host}' does not resolve: {e.Message}");
-        }
-        if (address is null)
-            throw new ArgumentException($"host '{settings.Host}' does not resolve");
+        var address = await WebSocketServer.ResolveAsync(settings.Host);
         var probe = new System.Net.Sockets.TcpListener(address, settings.Port);
         try
         {

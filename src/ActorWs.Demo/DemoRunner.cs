@@ -24,7 +24,7 @@ public static class DemoRunner
     {
         config = ForScenario(config);
         var demo = DemoSettings.From(config);
-        DemoConsole.EnsureCanListen(config);
+        await DemoConsole.EnsureCanListenAsync(config);
         var system = DemoConsole.CreateSystem("server", config, observer, print);
         try
         {

@@ -46,7 +46,7 @@ static int Help()
 static async Task<int> Serve(DemoOptions options)
 {
     var config = options.LoadConfig();
-    DemoConsole.EnsureCanListen(config);
+    await DemoConsole.EnsureCanListenAsync(config);
     var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {

@@ -122,7 +122,7 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         Receive<CloseTimedOut>(_ =>
         {
             AbortTcp($"no close frame from the peer within {_settings.CloseTimeout.TotalSeconds:0.###} s (RFC 6455 §7.1.2)");
-            Finish(_failing ? new Closed(_sent!.Value.Code, _sent.Value.Reason, false) : Abnormal("close handshake timed out"));
+            Finish(Lost("close handshake timed out"));
         });
         Receive<WriterActor.CloseFrameWritten>(_ => _closeFrameWritten = true);
         Receive<Close>(_ => { });
@@ -222,7 +222,7 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         Receive<TcpLost>(l => Finish(Lost(l.Why)));
     }
 
-    /// <summary>TCP is gone before the closing handshake completed. If we were failing the
+    /// <summary>TCP is gone (or given up on) before the closing handshake completed. If we were failing the
     /// connection, the handler hears the code we failed it with, as after the close timeout (a peer
     /// commonly drops TCP on receiving it); otherwise 1006.</summary>
     private Closed Lost(string why)

@@ -33,7 +33,8 @@ public sealed class WebSocketServer
         return new WebSocketServer(actor, endpoint, settings);
     }
 
-    internal static async Task<IPAddress> ResolveAsync(string host)
+    /// <summary>The address a host name or literal stands for (IPv4 first); a clear error when it has none.</summary>
+    public static async Task<IPAddress> ResolveAsync(string host)
     {
         if (IPAddress.TryParse(host, out var address))
             return address;
@@ -45,7 +46,7 @@ public sealed class WebSocketServer
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            throw new ArgumentException($"host '{host}' does not resolve: {e.Message}", nameof(host));
+            throw new ArgumentException($"host '{host}' does not resolve: {e.Message}");
         }
     }
 
