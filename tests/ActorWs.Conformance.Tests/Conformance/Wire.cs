@@ -18,7 +18,8 @@ public sealed record WireFrame(bool Fin, byte Rsv, Opcode Opcode, byte[] Payload
     };
 }
 
-/// <summary>Builds frames the way a test wants them, including ones that break the rules.</summary>
+/// <summary>Builds frames the way a test wants them, including ones that break the rules.
+/// ActorWs.Hardening.Tests compiles this file in too.</summary>
 public static class Wire
 {
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
@@ -90,6 +91,19 @@ public static class Wire
         frame[1] = (byte)((masked ? 0x80 : 0) | 127);
         BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), 0x8000_0000_0000_0010UL);
         return frame;
+    }
+
+    /// <summary>Only the header of a binary frame announcing <paramref name="length"/> bytes in the
+    /// 64-bit form (and the masking key when <paramref name="masked"/>): no payload follows.</summary>
+    public static byte[] Header64(ulong length, bool masked)
+    {
+        var header = new byte[10 + (masked ? 4 : 0)];
+        header[0] = 0x80 | (byte)Opcode.Binary;
+        header[1] = (byte)((masked ? 0x80 : 0) | 127);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), length);
+        if (masked)
+            Masking.WriteKey(Masking.NewKey(), header.AsSpan(10));
+        return header;
     }
 
     public static byte[] Concat(params byte[][] parts)

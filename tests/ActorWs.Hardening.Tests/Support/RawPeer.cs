@@ -139,7 +139,7 @@ public sealed class RawPeer : IDisposable
                 if (status == DecodeStatus.Violation)
                     throw new Xunit.Sdk.XunitException($"ActorWs sent a frame that breaks RFC 6455: {_decoder.Violation}");
                 if (status == DecodeStatus.Frame)
-                    return new WireFrame(frame.Fin, frame.Opcode, frame.Payload.ToArray());
+                    return new WireFrame(frame.Fin, frame.Header.Rsv, frame.Opcode, frame.Payload.ToArray());
             }
             if (await FillAsync(cts.Token, limit) == 0)
                 return null;
