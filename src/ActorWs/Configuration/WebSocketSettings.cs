@@ -14,6 +14,9 @@ public sealed record WebSocketSettings
     public string? Path { get; init; }
     public IReadOnlySet<string>? AllowedOrigins { get; init; }
 
+    public required int MaxReadSize { get; init; }
+    public required int AcceptBacklog { get; init; }
+
     public required TimeSpan HandshakeTimeout { get; init; }
     public required int MaxHandshakeHeadSize { get; init; }
 
@@ -63,6 +66,8 @@ public sealed record WebSocketSettings
             Port = r.Read("port", k => c.GetInt(k), v => v is >= 0 and <= 65535, "must be 0..65535"),
             Path = path == "*" ? null : r.Check("path", path, v => v.StartsWith('/'), "must be \"*\" or start with '/'"),
             AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
+            MaxReadSize = (int)r.Size("tcp.max-read-size", 512, 16 << 20),
+            AcceptBacklog = r.Read("tcp.accept-backlog", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
             HandshakeTimeout = r.Positive("handshake.timeout"),
             MaxHandshakeHeadSize = (int)r.Size("handshake.max-head-size", 256, 1 << 20),
             MaxFrameSize = r.Size("limits.max-frame-size", 125, Array.MaxLength),

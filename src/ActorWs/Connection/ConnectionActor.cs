@@ -1,14 +1,16 @@
 using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Actor.Internal;
 using Akka.Event;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs;
 
 /// <summary>
-/// One WebSocket connection: the handler registered with Akka.IO for its socket, the parent and
+/// One WebSocket connection: the handler registered with its <see cref="SocketConnection"/>, the parent and
 /// supervisor of the connection's actors, and the address the application talks to.
 /// <code>
 /// conn-N
@@ -41,7 +43,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    /// <summary>A server-side connection for a socket Akka.IO accepted.</summary>
+    /// <summary>A server-side connection over <paramref name="tcp"/>, the accepted socket's actor.</summary>
     public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, Props handlerProps, string id) =>
         Props.Create(() => new ConnectionActor(Role.Server, settings, tcp, remote, null, handlerProps, ActorRefs.Nobody, id));
 
@@ -85,8 +87,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         }
         var endpoint = new DnsEndPoint(_uri!.Host, _uri.Port);
         _trace.Emit(Direction.Local, "STATE", "CONNECTING");
-        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, timeout: _settings.ConnectTimeout));
+        SocketConnection.ConnectAsync(endpoint, _settings.ConnectTimeout).PipeTo(Self,
+            success: socket => new TcpConnected(socket),
+            failure: e => new TcpConnectFailed(e.Message));
     }
+
+    private sealed record TcpConnected(Socket Socket);
+    private sealed record TcpConnectFailed(string Why);
 
     private void Register()
     {
@@ -98,15 +105,15 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
     private void Connecting()
     {
-        Receive<Tcp.Connected>(c =>
+        Receive<TcpConnected>(c =>
         {
-            _tcp = Sender;
-            _remote = c.RemoteAddress;
-            _trace.Emit(Direction.Local, "TCP", $"connected to {c.RemoteAddress} from {c.LocalAddress}");
+            _remote = c.Socket.RemoteEndPoint;
+            _trace.Emit(Direction.Local, "TCP", $"connected to {_remote} from {c.Socket.LocalEndPoint}");
+            _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings.MaxReadSize);
             Register();
             Become(Handshaking);
         });
-        Receive<Tcp.CommandFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.CauseString.Replace("because of", "").Trim()}", false)));
+        Receive<TcpConnectFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.Why}", false)));
         ReceiveCommandsBeforeOpen();
     }
 

@@ -1,0 +1,334 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Util.Internal;
+
+namespace ActorWs.Transport;
+
+/// <summary>
+/// One TCP socket as an actor that speaks the subset of Akka.IO's connection protocol ActorWs uses:
+/// <c>Tcp.Register</c>, <c>Tcp.Write</c> with an ack, <c>SuspendReading</c>/<c>ResumeReading</c>,
+/// <c>Close</c> and <c>Abort</c> in; <c>Tcp.Received</c>, <c>PeerClosed</c>, <c>ErrorClosed</c>,
+/// <c>Closed</c> and <c>Aborted</c> out. The connection's actors (and their tests, which stand a probe
+/// in for it) are the same as over Akka.IO.
+/// <para>
+/// Why not Akka.IO's own connection actor: it holds a receive buffer of <c>maximum-frame-size</c>
+/// for the connection's whole life, copies every read into a new ByteString, and passes every read
+/// and every write completion through its own mailbox first. Here an idle connection waits with a
+/// zero-byte receive (no buffer at all), a read lands in an array of exactly the bytes the kernel
+/// holds (no copy, never reused, so it can be handed over), and it goes from the I/O thread straight
+/// to the handler. A write is first tried synchronously on the non-blocking socket, so a write the
+/// kernel takes at once is acknowledged without another message.
+/// </para>
+/// </summary>
+public sealed class SocketConnection : ReceiveActor
+{
+    private sealed record ReadEnded(Tcp.ConnectionClosed Why);
+    private sealed record SendCompleted(SocketError Error, int Bytes);
+    private sealed record HandlerGone
+    {
+        public static readonly HandlerGone Instance = new();
+    }
+
+    /// <summary>Synchronous reads in a row before the loop yields its thread.</summary>
+    private const int MaxReadsInARow = 16;
+    private static long _spawned;
+
+    private readonly Socket _socket;
+    private readonly int _maxReadSize;
+    private readonly SocketAsyncEventArgs _receiveArgs = new();
+    private readonly IActorRef _self;
+    private SocketAsyncEventArgs? _sendArgs;
+    private readonly Queue<(Tcp.Write Write, IActorRef Commander)> _writes = new();
+    private int _sentOfFirst;
+    private bool _sendPending;
+    private IActorRef? _closeCommander;
+
+    // Shared with the read loop, which runs on I/O threads.
+    private volatile IActorRef? _handler;
+    private volatile bool _suspended;
+    private volatile bool _closed;
+    private int _reading;
+
+    public SocketConnection(Socket socket, int maxReadSize)
+    {
+        _socket = socket;
+        _maxReadSize = maxReadSize;
+        _self = Self;
+        _socket.NoDelay = true;
+        // Reads and writes are tried synchronously first; non-blocking, they never stall a thread.
+        _socket.Blocking = false;
+        _receiveArgs.SetBuffer(Memory<byte>.Empty);
+        _receiveArgs.Completed += (_, _) =>
+        {
+            if (OnReadable())
+                ReadLoop();
+        };
+
+        Receive<Tcp.Register>(r =>
+        {
+            var first = _handler is null;
+            _handler = r.Handler;
+            Context.Watch(r.Handler);
+            if (first)
+                StartReading();
+        });
+        Receive<Tcp.Write>(OnWrite);
+        Receive<SendCompleted>(OnSendCompleted);
+        Receive<Tcp.SuspendReading>(_ => _suspended = true);
+        Receive<Tcp.ResumeReading>(_ =>
+        {
+            _suspended = false;
+            StartReading();
+        });
+        Receive<Tcp.CloseCommand>(c =>
+        {
+            if (c is Tcp.Abort)
+            {
+                Finish(Tcp.Aborted.Instance, Sender, abort: true);
+                return;
+            }
+            _closeCommander = Sender;
+            if (_writes.Count == 0)
+                Finish(Tcp.Closed.Instance, Sender, abort: false);
+        });
+        Receive<ReadEnded>(e => Finish(e.Why, null, abort: e.Why is Tcp.ErrorClosed));
+        // Behind the writes and the close the handler queued before it stopped (Terminated itself
+        // would overtake them): a handshake's error response still goes out.
+        Receive<Terminated>(t => t.ActorRef.Equals(_handler), _ => _self.Tell(HandlerGone.Instance));
+        Receive<HandlerGone>(_ => Finish(Tcp.Aborted.Instance, null, abort: true));
+    }
+
+    public static Props Props(Socket socket, int maxReadSize) =>
+        Akka.Actor.Props.Create(() => new SocketConnection(socket, maxReadSize));
+
+    /// <summary>Starts the actor for an accepted or connected socket, beside Akka.IO's own under
+    /// <c>/system</c>: it closes itself after Close, Abort or the end of TCP, and when its handler
+    /// stops, so it outlives neither the socket nor the connection that uses it.</summary>
+    public static IActorRef Spawn(ActorSystem system, Socket socket, int maxReadSize) =>
+        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, maxReadSize), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
+
+    /// <summary>Connects to <paramref name="endpoint"/>, giving up after <paramref name="timeout"/>.</summary>
+    public static async Task<Socket> ConnectAsync(EndPoint endpoint, TimeSpan timeout)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancel.Token);
+            return socket;
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"no connection within {timeout.TotalSeconds:0.###} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        // Stopped from outside (the actor system going down): nothing else will close the socket.
+        if (!_closed)
+            CloseSocket(abort: true);
+        _receiveArgs.Dispose();
+        _sendArgs?.Dispose();
+    }
+
+    // ---------------------------------------------------------------- reading (any thread)
+
+    private void StartReading()
+    {
+        if (_handler is not null && !_suspended && !_closed && Interlocked.CompareExchange(ref _reading, 1, 0) == 0)
+            ReadLoop();
+    }
+
+    private void ReadLoop()
+    {
+        for (int reads = 0; ; reads++)
+        {
+            if (_suspended || _closed)
+            {
+                Volatile.Write(ref _reading, 0);
+                // A resume that came between the check and the write found the loop still running.
+                if (_suspended || _closed || Interlocked.CompareExchange(ref _reading, 1, 0) != 0)
+                    return;
+            }
+            if (reads == MaxReadsInARow)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static c => ((SocketConnection)c!).ReadLoop(), this, preferLocal: false);
+                return;
+            }
+            try
+            {
+                // Zero bytes: completes when data (or the end) is there, holding no buffer meanwhile.
+                if (_socket.ReceiveAsync(_receiveArgs))
+                    return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            if (!OnReadable())
+                return;
+        }
+    }
+
+    /// <summary>The socket has data, its end, or an error; false when reading is over.</summary>
+    private bool OnReadable()
+    {
+        if (_closed)
+            return false;
+        if (_receiveArgs.SocketError != SocketError.Success)
+            return Ended(new Tcp.ErrorClosed(_receiveArgs.SocketError.ToString()));
+        if (_suspended)
+            return true; // the loop stops; the bytes wait in the kernel
+        int n;
+        SocketError error;
+        byte[] buffer;
+        try
+        {
+            // Exactly what the kernel holds, up to the read size: a few bytes for a small message,
+            // a whole burst for a bulk transfer.
+            buffer = GC.AllocateUninitializedArray<byte>(Math.Clamp(_socket.Available, 1, _maxReadSize));
+            n = _socket.Receive(buffer, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        if (error == SocketError.WouldBlock)
+            return true;
+        if (error != SocketError.Success)
+            return Ended(new Tcp.ErrorClosed(error.ToString()));
+        if (n == 0)
+            return Ended(Tcp.PeerClosed.Instance);
+        _handler!.Tell(new Tcp.Received(ByteString.FromBytes(buffer, 0, n)), _self);
+        return true;
+    }
+
+    private bool Ended(Tcp.ConnectionClosed why)
+    {
+        // Through the mailbox, behind nothing the handler could miss: every Received went out
+        // before this is even queued.
+        _self.Tell(new ReadEnded(why));
+        return false;
+    }
+
+    // ---------------------------------------------------------------- writing (actor thread)
+
+    private void OnWrite(Tcp.Write write)
+    {
+        if (_closed || _closeCommander is not null)
+        {
+            Sender.Tell(new Tcp.CommandFailed(write));
+            return;
+        }
+        _writes.Enqueue((write, Sender));
+        if (!_sendPending)
+            SendQueued();
+    }
+
+    private void SendQueued()
+    {
+        while (_writes.TryPeek(out var first))
+        {
+            var data = first.Write.Data;
+            int length = data.Count;
+            if (_sentOfFirst < length)
+            {
+                var remaining = data.IsCompact ? data.ToReadOnlySpan()[_sentOfFirst..] : data.ToArray().AsSpan(_sentOfFirst);
+                int sent = _socket.Send(remaining, SocketFlags.None, out var error);
+                if (error is not (SocketError.Success or SocketError.WouldBlock))
+                {
+                    Finish(new Tcp.ErrorClosed(error.ToString()), null, abort: true);
+                    return;
+                }
+                _sentOfFirst += sent;
+                if (_sentOfFirst < length)
+                {
+                    // The kernel's buffer is full: the rest goes when it has room.
+                    SendRestAsync(remaining[sent..].ToArray());
+                    return;
+                }
+            }
+            WriteDone();
+        }
+        if (_closeCommander is not null)
+            Finish(Tcp.Closed.Instance, _closeCommander, abort: false);
+    }
+
+    private void SendRestAsync(byte[] rest)
+    {
+        if (_sendArgs is null)
+        {
+            _sendArgs = new SocketAsyncEventArgs();
+            _sendArgs.Completed += (_, e) => _self.Tell(new SendCompleted(e.SocketError, e.BytesTransferred));
+        }
+        _sendArgs.SetBuffer(rest);
+        _sendPending = true;
+        if (!_socket.SendAsync(_sendArgs))
+            _self.Tell(new SendCompleted(_sendArgs.SocketError, _sendArgs.BytesTransferred));
+    }
+
+    private void OnSendCompleted(SendCompleted done)
+    {
+        _sendPending = false;
+        if (_closed)
+            return;
+        if (done.Error != SocketError.Success)
+        {
+            Finish(new Tcp.ErrorClosed(done.Error.ToString()), null, abort: true);
+            return;
+        }
+        _sentOfFirst += done.Bytes;
+        SendQueued();
+    }
+
+    private void WriteDone()
+    {
+        var (write, commander) = _writes.Dequeue();
+        _sentOfFirst = 0;
+        if (write.WantsAck)
+            commander.Tell(write.Ack);
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    private void Finish(Tcp.ConnectionClosed why, IActorRef? commander, bool abort)
+    {
+        if (_closed)
+            return;
+        CloseSocket(abort);
+        var handler = _handler;
+        if (commander is not null && !commander.IsNobody())
+            commander.Tell(why);
+        if (handler is not null && !handler.Equals(commander))
+            handler.Tell(why);
+        foreach (var (write, sender) in _writes)
+            sender.Tell(new Tcp.CommandFailed(write));
+        _writes.Clear();
+        Context.Stop(Self);
+    }
+
+    private void CloseSocket(bool abort)
+    {
+        _closed = true;
+        try
+        {
+            if (abort)
+                _socket.LingerState = new LingerOption(true, 0); // RST, not FIN
+            else
+                _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+    }
+}
