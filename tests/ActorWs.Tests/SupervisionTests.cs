@@ -33,17 +33,19 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
         return Encoding.UTF8.GetString(buffer, 0, result.Count);
     }
 
-    private List<IActorRef> TreeOf(IActorRef connection)
+    /// <summary>The connection actor and its children, found from Opened.Connection (the writer).</summary>
+    private List<IActorRef> TreeOf(Opened opened)
     {
+        var connection = Identify(opened.Connection.Path.Parent);
+        Assert.Equal("writer", opened.Connection.Path.Name);
         var tree = new List<IActorRef> { connection };
         foreach (var name in new[] { "handler", "reader", "writer", "pinger", "close" })
-        {
-            var id = Sys.ActorSelection(connection.Path / name).Ask<ActorIdentity>(new Identify(null), Wait).Result;
-            Assert.NotNull(id.Subject);
-            tree.Add(id.Subject);
-        }
+            tree.Add(Identify(connection.Path / name));
         return tree;
     }
+
+    private IActorRef Identify(ActorPath path) =>
+        Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(null), Wait).Result.Subject ?? throw new Xunit.Sdk.XunitException($"no actor at {path}");
 
     private void ExpectAllTerminated(List<IActorRef> tree)
     {
@@ -61,7 +63,7 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
         var opened = CreateTestProbe();
         var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(opened.Ref), TestConfig.Settings());
         using var failing = await ConnectAsync(server);
-        var failingTree = TreeOf(opened.ExpectMsg<Opened>(Wait).Connection);
+        var failingTree = TreeOf(opened.ExpectMsg<Opened>(Wait));
         using var healthy = await ConnectAsync(server);
         opened.ExpectMsg<Opened>(Wait);
         Assert.Equal("before", await EchoAsync(healthy, "before"));
@@ -89,7 +91,7 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
         using var raw = await RawSocket.ConnectAsync(server.Endpoint);
         await raw.SendAsync(Encoding.ASCII.GetBytes(Wire.Request()), SocketFlags.None);
         Assert.StartsWith("HTTP/1.1 101 ", await RawSocket.ReadHeadAsync(raw, Wait));
-        var tree = TreeOf(opened.ExpectMsg<Opened>(Wait).Connection);
+        var tree = TreeOf(opened.ExpectMsg<Opened>(Wait));
         await raw.SendAsync(FrameEncoder.Encode(Opcode.Text, "unmasked"u8), SocketFlags.None);
         var frames = Wire.Decode(await RawSocket.ReadToEndAsync(raw, Wait), Role.Server);
         Assert.Equal(CloseCodes.ProtocolError, Assert.Single(frames).CloseCode);

@@ -188,7 +188,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
             _trace.Emit(Direction.Local, "ACTOR", $"connection tree: {Self.Path.ToStringWithoutAddress()} with " +
                 string.Join(", ", Context.GetChildren().Where(c => !c.Equals(_handshake)).Select(c => c.Path.Name)) + " (the handshake child has stopped)");
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
-        _handler.Tell(new Opened(Self, _role, _remote, opened.Path));
+        _handler.Tell(new Opened(_writer, _role, _remote, opened.Path));
         if (!opened.Leftover.IsEmpty)
             _reader.Tell(new ReaderActor.Inbound(opened.Leftover));
         Become(Open);

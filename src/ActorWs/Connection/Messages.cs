@@ -7,7 +7,12 @@ namespace ActorWs;
 // The application's side of a connection. A handler actor receives the events; it sends the
 // commands to the connection (the IActorRef in Opened). Everything is immutable.
 
-/// <summary>The opening handshake completed: the connection is OPEN (RFC 6455 §4.1, §4.2.2).</summary>
+/// <summary>The opening handshake completed: the connection is OPEN (RFC 6455 §4.1, §4.2.2).
+/// <paramref name="Connection"/> takes the commands. It is the connection's writer, which frames
+/// <see cref="SendText"/>, <see cref="SendBinary"/> and <see cref="SendPing"/> at once and passes
+/// <see cref="Close"/> and <see cref="Abort"/> on to the connection actor: one actor hop less per
+/// message than through the connection actor (which takes the same commands). It stops when the
+/// connection closes.</summary>
 public sealed record Opened(IActorRef Connection, Role Role, EndPoint? RemoteAddress, string Path);
 
 /// <summary>A whole text message, validated as UTF-8.</summary>

@@ -73,6 +73,10 @@ public sealed class WriterActor : ReceiveActor
             SendControl(Opcode.Pong, m.Payload);
         });
         Receive<SendCloseFrame>(m => SendClose(m.Status));
+        // The handler holds this actor as its connection (Opened.Connection): data goes out from
+        // here without a hop through the parent, and the rest of its commands go on to the parent.
+        Receive<Close>(m => Context.Parent.Forward(m));
+        Receive<Abort>(m => Context.Parent.Forward(m));
         Receive<WriteAck>(_ => OnAck());
         Receive<FlushPending>(_ =>
         {
