@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ActorWs.Dispatch;
 using Akka.Pattern;
 using ActorWs.Protocol;
 
@@ -23,7 +24,7 @@ public static class WebSocketClient
         if (uri.Scheme != "ws")
             throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
         settings ??= WebSocketSettings.Create(system.Settings.Config);
-        var connection = ConnectionActor.ForClient(settings, uri, handler, name);
+        var connection = ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(connection, name);
 

@@ -5,6 +5,7 @@ using Akka.Actor.Internal;
 using Akka.Event;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Dispatch;
 using ActorWs.Transport;
 
 namespace ActorWs;
@@ -99,7 +100,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
     {
         Context.Watch(_tcp);
         _tcp.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
-        _handshake = Context.ActorOf(HandshakeActor.Props(_role, _settings, _tcp, _trace, _uri), "handshake");
+        _handshake = Context.ActorOf(HandshakeActor.Props(_role, _settings, _tcp, _trace, _uri).UseLeanMailbox(Context.System), "handshake");
         Context.Watch(_handshake);
     }
 
@@ -175,11 +176,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         if (_handlerProps is not null)
             _handler = Context.ActorOf(_handlerProps, "handler");
         Context.Watch(_handler);
-        // Order matters only for the references each child needs.
+        // Order matters only for the references each child needs. The writer and the handler keep
+        // Akka's default mailbox, whose reused segments cost nothing per message; the others see a
+        // message per TCP read or per event, and an idle connection is cheaper on LeanMailbox.
         _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace), "writer");
-        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace), "close");
-        _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace), "pinger");
-        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace), "reader");
+        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace).UseLeanMailbox(Context.System), "close");
+        _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace).UseLeanMailbox(Context.System), "pinger");
+        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace).UseLeanMailbox(Context.System), "reader");
         foreach (var child in new[] { _writer, _closer, _pinger, _reader })
             Context.Watch(child);
 

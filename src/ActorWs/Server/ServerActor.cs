@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using ActorWs.Dispatch;
 using ActorWs.Protocol;
 using ActorWs.Transport;
 
@@ -42,7 +43,7 @@ public sealed class ServerActor : ReceiveActor
         {
             var id = $"conn-{++_accepted}";
             var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings.MaxReadSize);
-            Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, _handlerProps, id), id);
+            Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, _handlerProps, id).UseLeanMailbox(Context.System), id);
         });
         Receive<AcceptFailed>(f => _log.Warning("WebSocket server on {Endpoint}: accept failed: {Why}", _endpoint, f.Why));
         Receive<Shutdown>(_ =>

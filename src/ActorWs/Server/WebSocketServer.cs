@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using ActorWs.Dispatch;
 
 namespace ActorWs;
 
@@ -28,7 +29,7 @@ public sealed class WebSocketServer
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         var address = await ResolveAsync(settings.Host);
         var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, bound)), name);
+        var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, bound)).UseLeanMailbox(system), name);
         var endpoint = await bound.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return new WebSocketServer(actor, endpoint, settings);
     }

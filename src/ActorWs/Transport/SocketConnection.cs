@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.IO;
-using Akka.Util.Internal;
+using ActorWs.Dispatch;
 
 namespace ActorWs.Transport;
 
@@ -107,7 +107,7 @@ public sealed class SocketConnection : ReceiveActor
     /// <c>/system</c>: it closes itself after Close, Abort or the end of TCP, and when its handler
     /// stops, so it outlives neither the socket nor the connection that uses it.</summary>
     public static IActorRef Spawn(ActorSystem system, Socket socket, int maxReadSize) =>
-        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, maxReadSize), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
+        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, maxReadSize).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
 
     /// <summary>Connects to <paramref name="endpoint"/>, giving up after <paramref name="timeout"/>.</summary>
     public static async Task<Socket> ConnectAsync(EndPoint endpoint, TimeSpan timeout)
