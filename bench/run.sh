@@ -8,7 +8,7 @@
 # Env: ACTORWS_SERVER_CMD  server command, {port} is replaced
 #                          (default: dotnet bench/bin/ActorWs.Demo/ActorWs.Demo.dll serve --port {port};
 #                           if that dll is missing, KestrelEcho stands in and the output says so)
-#      ROUNDS (3)  WARMUP (2 s)  DURATION (5 s)  IDLE_CONNS (10000)  RATE_CONNS (1000)
+#      ROUNDS (3)  WARMUP (20 s)  DURATION (5 s)  IDLE_CONNS (10000)  RATE_CONNS (1000)
 #      SCENARIOS ("1 2 3 4 5")  PORT_BASE (21000)  SKIP_BUILD (unset)
 set -uo pipefail
 
@@ -21,7 +21,10 @@ done
 COMMAND_LINE+="bench/run.sh"
 LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 ROUNDS="${ROUNDS:-3}"
-WARMUP="${WARMUP:-2}"
+# Long enough for tiered compilation to reach its final (PGO-optimised) code in every server: on
+# one core, ActorWs (Akka's larger code base) needs 15-20 s, Kestrel about 10 s. With 2 s, the
+# run compared mostly unoptimised code, and ActorWs's small-message rate varied by ±30 % between runs.
+WARMUP="${WARMUP:-20}"
 DURATION="${DURATION:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 RATE_CONNS="${RATE_CONNS:-1000}"

@@ -3,6 +3,13 @@ using Akka.Actor;
 using ActorWs;
 using ActorWs.Demo;
 
+// Socket completions run on .NET's epoll thread instead of being queued to the thread pool first:
+// ActorWs's completion work is a non-blocking read and a Tell, so the queueing was pure overhead
+// (measured at steady state: +10 % small-message echo, p99 -35 %; bench/RESULTS.md). Read once, at
+// the first socket operation, so it must be set before any; an explicit setting wins.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
 DemoOptions options;
 try
 {

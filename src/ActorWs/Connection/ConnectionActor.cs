@@ -183,8 +183,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace).UseLeanMailbox(Context.System), "close");
         _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace).UseLeanMailbox(Context.System), "pinger");
         _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace).UseLeanMailbox(Context.System), "reader");
-        foreach (var child in new[] { _writer, _closer, _pinger, _reader })
-            Context.Watch(child);
+        // Only the close coordinator's end matters here (the others' failures come through
+        // supervision); every watch costs an idle connection two small tables.
+        Context.Watch(_closer);
 
         _trace.Emit(Direction.Local, "STATE", "OPEN");
         if (_trace.Enabled)

@@ -9,7 +9,7 @@ namespace ActorWs;
 /// pong within the timeout throws <see cref="KeepAliveTimeoutException"/>, which the connection's
 /// supervisor turns into a 1011 close followed by a TCP abort if the peer stays silent.
 /// </summary>
-public sealed class PingerActor : ReceiveActor, IWithTimers
+public sealed class PingerActor : UntypedActor, IWithTimers
 {
     private sealed record Tick
     {
@@ -32,15 +32,26 @@ public sealed class PingerActor : ReceiveActor, IWithTimers
         _settings = settings;
         _writer = writer;
         _trace = trace;
+    }
 
-        Receive<Tick>(_ => SendPing());
-        Receive<PongReceived>(p =>
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            Timers.Cancel(PongDue.Instance);
-            if (_trace.Enabled)
-                _trace.Emit(Direction.Received, "PING", $"pong {Trace.Preview(p.Payload, 20)}: peer alive");
-        });
-        Receive<PongDue>(_ => throw new KeepAliveTimeoutException(_settings.PongTimeout));
+            case Tick:
+                SendPing();
+                break;
+            case PongReceived pong:
+                Timers.Cancel(PongDue.Instance);
+                if (_trace.Enabled)
+                    _trace.Emit(Direction.Received, "PING", $"pong {Trace.Preview(pong.Payload, 20)}: peer alive");
+                break;
+            case PongDue:
+                throw new KeepAliveTimeoutException(_settings.PongTimeout);
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(WebSocketSettings settings, IActorRef writer, Trace trace) =>

@@ -13,7 +13,7 @@ namespace ActorWs;
 /// It stops reading from TCP while the handler has more than <c>limits.max-handler-backlog</c>
 /// messages waiting, so a fast peer and a slow handler keep memory bounded.
 /// </summary>
-public sealed class ReaderActor : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     /// <summary>Bytes for the reader that did not come in a Tcp.Received: those that followed the handshake head.</summary>
     public sealed record Inbound(ByteString Data);
@@ -51,19 +51,35 @@ public sealed class ReaderActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _trace = trace;
         _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments);
         _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler);
+    }
 
-        // While reading is paused, chunks Akka.IO had already read wait here unparsed: parsing them
-        // would only move their messages into the handler's mailbox, which is what the pause bounds.
-        Receive<Tcp.Received>(_ => _readingSuspended, _ => Stash.Stash());
-        Receive<Inbound>(_ => _readingSuspended, _ => Stash.Stash());
-        Receive<Tcp.Received>(r => OnBytes(r.Data));
-        Receive<Inbound>(r => OnBytes(r.Data));
-        Receive<CheckBacklog>(_ => ResumeWhenCaughtUp());
-        // TCP closed: the close coordinator hears it after every frame read before it (§7.1.1, §7.1.5).
-        Receive<Tcp.ConnectionClosed>(_ => _readingSuspended, _ => Stash.Stash());
-        Receive<CloseCoordinator.TcpLost>(_ => _readingSuspended, _ => Stash.Stash());
-        Receive<Tcp.ConnectionClosed>(c => _closer.Forward(c));
-        Receive<CloseCoordinator.TcpLost>(l => _closer.Forward(l));
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            // While reading is paused, chunks already read wait here unparsed: parsing them would
+            // only move their messages into the handler's mailbox, which is what the pause bounds.
+            // TCP's end waits behind them too: the close coordinator hears it after every frame
+            // read before it (§7.1.1, §7.1.5).
+            case Tcp.Received or Inbound or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when _readingSuspended:
+                Stash.Stash();
+                break;
+            case Tcp.Received received:
+                OnBytes(received.Data);
+                break;
+            case Inbound inbound:
+                OnBytes(inbound.Data);
+                break;
+            case CheckBacklog:
+                ResumeWhenCaughtUp();
+                break;
+            case Tcp.ConnectionClosed or CloseCoordinator.TcpLost:
+                _closer.Forward(message);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>
@@ -77,7 +93,7 @@ public sealed class ReaderActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void OnBytes(ByteString data)
     {
-        // Akka.IO hands over one compact buffer per read, so this is a view, not a copy.
+        // The socket hands over one compact buffer per read, so this is a view, not a copy.
         var input = data.ToReadOnlySpan();
         while (!_closeReceived)
         {

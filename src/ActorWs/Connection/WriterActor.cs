@@ -13,7 +13,7 @@ namespace ActorWs;
 /// bound is kept here: the handler hears <see cref="SendBufferHigh"/> past the high watermark,
 /// and past the hard limit the connection fails with 1008.
 /// </summary>
-public sealed class WriterActor : ReceiveActor
+public sealed class WriterActor : UntypedActor
 {
     /// <summary>From the reader: answer a ping (§5.5.2).</summary>
     public sealed record SendPong(byte[] Payload);
@@ -61,29 +61,50 @@ public sealed class WriterActor : ReceiveActor
         _handler = handler;
         _closer = closer;
         _trace = trace;
+    }
 
-        Receive<SendText>(m => SendData(Opcode.Text, m.Text));
-        Receive<SendBinary>(m => SendData(Opcode.Binary, m.Data));
-        Receive<SendPing>(m => SendControl(Opcode.Ping, m.Payload));
-        Receive<SendKeepAlivePing>(m => SendControl(Opcode.Ping, m.Payload));
-        Receive<SendPong>(m =>
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            if (++_pendingPongs > _settings.MaxPendingControl)
-                throw new SendBufferOverflowException($"more than {_settings.MaxPendingControl} pongs wait to be written: ping flood");
-            SendControl(Opcode.Pong, m.Payload);
-        });
-        Receive<SendCloseFrame>(m => SendClose(m.Status));
-        // The handler holds this actor as its connection (Opened.Connection): data goes out from
-        // here without a hop through the parent, and the rest of its commands go on to the parent.
-        Receive<Close>(m => Context.Parent.Forward(m));
-        Receive<Abort>(m => Context.Parent.Forward(m));
-        Receive<WriteAck>(_ => OnAck());
-        Receive<FlushPending>(_ =>
-        {
-            _flushScheduled = false;
-            Flush();
-        });
-        Receive<Tcp.CommandFailed>(_ => { /* the connection is closing; the connection actor hears why */ });
+            case SendText m:
+                SendData(Opcode.Text, m.Text);
+                break;
+            case SendBinary m:
+                SendData(Opcode.Binary, m.Data);
+                break;
+            case FlushPending:
+                _flushScheduled = false;
+                Flush();
+                break;
+            case WriteAck:
+                OnAck();
+                break;
+            case SendPing m:
+                SendControl(Opcode.Ping, m.Payload);
+                break;
+            case SendKeepAlivePing m:
+                SendControl(Opcode.Ping, m.Payload);
+                break;
+            case SendPong m:
+                if (++_pendingPongs > _settings.MaxPendingControl)
+                    throw new SendBufferOverflowException($"more than {_settings.MaxPendingControl} pongs wait to be written: ping flood");
+                SendControl(Opcode.Pong, m.Payload);
+                break;
+            case SendCloseFrame m:
+                SendClose(m.Status);
+                break;
+            // The handler holds this actor as its connection (Opened.Connection): data goes out from
+            // here without a hop through the parent, and the rest of its commands go on to the parent.
+            case Close or Abort:
+                Context.Parent.Forward(message);
+                break;
+            case Tcp.CommandFailed:
+                break; // the connection is closing; the connection actor hears why
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace) =>

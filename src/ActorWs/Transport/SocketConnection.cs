@@ -22,7 +22,7 @@ namespace ActorWs.Transport;
 /// kernel takes at once is acknowledged without another message.
 /// </para>
 /// </summary>
-public sealed class SocketConnection : ReceiveActor
+public sealed class SocketConnection : UntypedActor
 {
     private sealed record ReadEnded(Tcp.ConnectionClosed Why);
     private sealed record SendCompleted(SocketError Error, int Bytes);
@@ -65,39 +65,56 @@ public sealed class SocketConnection : ReceiveActor
             if (OnReadable())
                 ReadLoop();
         };
+    }
 
-        Receive<Tcp.Register>(r =>
+    // An UntypedActor: a ReceiveActor's handler table costs every idle connection a few hundred bytes.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            var first = _handler is null;
-            _handler = r.Handler;
-            Context.Watch(r.Handler);
-            if (first)
+            case Tcp.Write write:
+                OnWrite(write);
+                break;
+            case SendCompleted done:
+                OnSendCompleted(done);
+                break;
+            case Tcp.Register register:
+                var first = _handler is null;
+                _handler = register.Handler;
+                Context.Watch(register.Handler);
+                if (first)
+                    StartReading();
+                break;
+            case Tcp.SuspendReading:
+                _suspended = true;
+                break;
+            case Tcp.ResumeReading:
+                _suspended = false;
                 StartReading();
-        });
-        Receive<Tcp.Write>(OnWrite);
-        Receive<SendCompleted>(OnSendCompleted);
-        Receive<Tcp.SuspendReading>(_ => _suspended = true);
-        Receive<Tcp.ResumeReading>(_ =>
-        {
-            _suspended = false;
-            StartReading();
-        });
-        Receive<Tcp.CloseCommand>(c =>
-        {
-            if (c is Tcp.Abort)
-            {
+                break;
+            case Tcp.Abort:
                 Finish(Tcp.Aborted.Instance, Sender, abort: true);
-                return;
-            }
-            _closeCommander = Sender;
-            if (_writes.Count == 0)
-                Finish(Tcp.Closed.Instance, Sender, abort: false);
-        });
-        Receive<ReadEnded>(e => Finish(e.Why, null, abort: e.Why is Tcp.ErrorClosed));
-        // Behind the writes and the close the handler queued before it stopped (Terminated itself
-        // would overtake them): a handshake's error response still goes out.
-        Receive<Terminated>(t => t.ActorRef.Equals(_handler), _ => _self.Tell(HandlerGone.Instance));
-        Receive<HandlerGone>(_ => Finish(Tcp.Aborted.Instance, null, abort: true));
+                break;
+            case Tcp.CloseCommand:
+                _closeCommander = Sender;
+                if (_writes.Count == 0)
+                    Finish(Tcp.Closed.Instance, Sender, abort: false);
+                break;
+            case ReadEnded ended:
+                Finish(ended.Why, null, abort: ended.Why is Tcp.ErrorClosed);
+                break;
+            // Behind the writes and the close the handler queued before it stopped (Terminated itself
+            // would overtake them): a handshake's error response still goes out.
+            case Terminated t when t.ActorRef.Equals(_handler):
+                _self.Tell(HandlerGone.Instance);
+                break;
+            case HandlerGone:
+                Finish(Tcp.Aborted.Instance, null, abort: true);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public static Props Props(Socket socket, int maxReadSize) =>
