@@ -162,6 +162,22 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
     }
 
     [Fact]
+    public void After_Close_what_the_peer_still_sends_is_dropped_without_a_reset()
+    {
+        var (tcp, handler, peer) = Open();
+        tcp.Tell(Tcp.Write.Create(ByteString.FromBytes("close frame"u8.ToArray())), handler.Ref);
+        tcp.Tell(Tcp.Close.Instance, handler.Ref);
+        handler.ExpectMsg<Tcp.Closed>(Wait);
+        // The peer answers after our FIN, as a WebSocket peer answers a close frame: a socket closed
+        // outright would reset, and a reset may destroy "close frame" before the peer reads it.
+        peer.Send("reply"u8.ToArray());
+        peer.Send("more"u8.ToArray());
+        Assert.Equal("close frame"u8.ToArray(), ReadExactly(peer, 11));
+        Assert.Equal(SocketError.Success, ReadEnd(peer));
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void Abort_resets_the_connection_and_answers_Aborted()
     {
         var (tcp, handler, peer) = Open();

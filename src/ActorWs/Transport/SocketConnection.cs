@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -321,7 +322,10 @@ public sealed class SocketConnection : UntypedActor
     {
         if (_closed)
             return;
-        CloseSocket(abort);
+        if (why is Tcp.Closed)
+            CloseAndDrain();
+        else
+            CloseSocket(abort);
         var handler = _handler;
         if (commander is not null && !commander.IsNobody())
             commander.Tell(why);
@@ -347,5 +351,49 @@ public sealed class SocketConnection : UntypedActor
         {
         }
         _socket.Dispose();
+    }
+
+    /// <summary>Longest a closed socket keeps reading (and dropping) what the peer still sends.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Our close: FIN now, and the socket kept open, reading and dropping, until the peer's FIN or
+    /// <see cref="DrainTimeout"/>. Closed at once, a socket that still receives answers with a reset,
+    /// and a reset can destroy data the peer has not read yet (our close frame among it); a peer that
+    /// answers our close frame, or that was still sending when it came, would see exactly that.
+    /// </summary>
+    private void CloseAndDrain()
+    {
+        _closed = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            _socket.Dispose();
+            return;
+        }
+        _ = DrainAsync(_socket);
+    }
+
+    private static async Task DrainAsync(Socket socket)
+    {
+        var sink = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            using var timeout = new CancellationTokenSource(DrainTimeout);
+            while (await socket.ReceiveAsync(sink, SocketFlags.None, timeout.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+            ArrayPool<byte>.Shared.Return(sink);
+        }
     }
 }
