@@ -26,7 +26,7 @@ namespace ActorWs;
 /// a child's failure becomes a close code; children are stopped, never restarted, because their
 /// state (a half-parsed frame, bytes in flight) cannot be rebuilt.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
+public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 {
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
@@ -62,11 +62,12 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _handlerProps = handlerProps;
         _handler = handler;
         _trace = new Trace(Context.System, role, id, settings.TraceLifecycle);
-        if (role == Role.Server)
-            Handshaking();
-        else
-            Connecting();
+        // An UntypedActor with a method per state: a ReceiveActor's handler tables would cost every
+        // idle connection about a kilobyte.
+        Become(role == Role.Server ? Handshaking : Connecting);
     }
+
+    protected override void OnReceive(object message) => Unhandled(message);
 
     protected override SupervisorStrategy SupervisorStrategy() => new ChildAwareStrategy(OnChildFailure);
 
@@ -104,71 +105,88 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         Context.Watch(_handshake);
     }
 
-    private void Connecting()
+    private void Connecting(object message)
     {
-        Receive<TcpConnected>(c =>
+        switch (message)
         {
-            _remote = c.Socket.RemoteEndPoint;
-            _trace.Emit(Direction.Local, "TCP", $"connected to {_remote} from {c.Socket.LocalEndPoint}");
-            _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings.MaxReadSize);
-            Register();
-            Become(Handshaking);
-        });
-        Receive<TcpConnectFailed>(f => Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.Why}", false)));
-        ReceiveCommandsBeforeOpen();
+            case TcpConnected c:
+                _remote = c.Socket.RemoteEndPoint;
+                _trace.Emit(Direction.Local, "TCP", $"connected to {_remote} from {c.Socket.LocalEndPoint}");
+                _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings.MaxReadSize);
+                Register();
+                Become(Handshaking);
+                break;
+            case TcpConnectFailed f:
+                Finish(new Closed(CloseCodes.AbnormalClosure, $"cannot connect to {_uri}: {f.Why}", false));
+                break;
+            default:
+                CommandBeforeOpen(message);
+                break;
+        }
     }
 
-    private void Handshaking()
+    private void Handshaking(object message)
     {
-        // One chunk at a time: the handshake child stops as soon as the head is complete, so a chunk
-        // still in its mailbox then (the peer's first frames, sent right after the request) would be
-        // lost. Chunks that come while it reads wait here and go to the reader once OPEN, in order.
-        Receive<Tcp.Received>(r =>
+        switch (message)
         {
-            if (_handshakeBusy)
-            {
+            // One chunk at a time: the handshake child stops as soon as the head is complete, so a
+            // chunk still in its mailbox then (the peer's first frames, sent right after the request)
+            // would be lost. Chunks that come while it reads wait here and go to the reader once
+            // OPEN, in order. TCP's end waits behind a chunk the handshake child is still judging,
+            // like any later chunk: a peer that writes its request, its first frames and FIN at once
+            // is upgraded, its frames are read and then the end of TCP, in the order they came
+            // (§4.2.2, §7.1.1). Handled at once, it would drop a connection the handshake child is
+            // about to answer with 101.
+            case Tcp.Received or Tcp.ConnectionClosed when _handshakeBusy:
+            case Terminated t0 when _handshakeBusy && t0.ActorRef.Equals(_tcp):
                 Stash.Stash();
-                return;
-            }
-            _handshakeBusy = true;
-            _handshake.Forward(r);
-        });
-        Receive<HandshakeActor.NeedMoreData>(_ =>
-        {
-            _handshakeBusy = false;
-            Stash.Unstash();
-        });
-        Receive<HandshakeActor.Succeeded>(OnOpen);
-        Receive<HandshakeActor.Failed>(f =>
-        {
-            // A server's error response is queued before this Close, and Akka.IO flushes it first.
-            _tcp.Tell(Tcp.Close.Instance);
-            Finish(new Closed(CloseCodes.AbnormalClosure, $"opening handshake failed: {f.Reason}", false));
-        });
-        // TCP's end waits behind a chunk the handshake child is still judging, like any later chunk:
-        // a peer that writes its request, its first frames and FIN at once is upgraded, its frames
-        // are read and then the end of TCP, in the order they came (§4.2.2, §7.1.1). Handled at
-        // once, it would drop a connection the handshake child is about to answer with 101.
-        Receive<Tcp.ConnectionClosed>(_ => _handshakeBusy, _ => Stash.Stash());
-        Receive<Terminated>(t => _handshakeBusy && t.ActorRef.Equals(_tcp), _ => Stash.Stash());
-        Receive<Tcp.ConnectionClosed>(c => Finish(new Closed(CloseCodes.AbnormalClosure, $"TCP closed during the opening handshake ({c.GetType().Name})", false)));
-        Receive<Terminated>(t => t.ActorRef.Equals(_tcp), _ => Finish(new Closed(CloseCodes.AbnormalClosure, "TCP lost during the opening handshake", false)));
-        Receive<Terminated>(_ => { });
-        ReceiveCommandsBeforeOpen();
+                break;
+            case Tcp.Received r:
+                _handshakeBusy = true;
+                _handshake.Forward(r);
+                break;
+            case HandshakeActor.NeedMoreData:
+                _handshakeBusy = false;
+                Stash.Unstash();
+                break;
+            case HandshakeActor.Succeeded opened:
+                OnOpen(opened);
+                break;
+            case HandshakeActor.Failed f:
+                // A server's error response is queued before this Close, and the socket sends it first.
+                _tcp.Tell(Tcp.Close.Instance);
+                Finish(new Closed(CloseCodes.AbnormalClosure, $"opening handshake failed: {f.Reason}", false));
+                break;
+            case Tcp.ConnectionClosed c:
+                Finish(new Closed(CloseCodes.AbnormalClosure, $"TCP closed during the opening handshake ({c.GetType().Name})", false));
+                break;
+            case Terminated t when t.ActorRef.Equals(_tcp):
+                Finish(new Closed(CloseCodes.AbnormalClosure, "TCP lost during the opening handshake", false));
+                break;
+            case Terminated:
+                break;
+            default:
+                CommandBeforeOpen(message);
+                break;
+        }
     }
 
-    private void ReceiveCommandsBeforeOpen()
+    private void CommandBeforeOpen(object message)
     {
-        Receive<Close>(_ =>
+        switch (message)
         {
-            _tcp.Tell(Tcp.Abort.Instance);
-            Finish(new Closed(CloseCodes.AbnormalClosure, "closed before the opening handshake completed", false));
-        });
-        Receive<Abort>(_ =>
-        {
-            _tcp.Tell(Tcp.Abort.Instance);
-            Finish(new Closed(CloseCodes.AbnormalClosure, "aborted", false));
-        });
+            case Close:
+                _tcp.Tell(Tcp.Abort.Instance);
+                Finish(new Closed(CloseCodes.AbnormalClosure, "closed before the opening handshake completed", false));
+                break;
+            case Abort:
+                _tcp.Tell(Tcp.Abort.Instance);
+                Finish(new Closed(CloseCodes.AbnormalClosure, "aborted", false));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     private void OnOpen(HandshakeActor.Succeeded opened)
@@ -199,25 +217,39 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         Stash.UnstashAll();
     }
 
-    private void Open()
+    private void Open(object message)
     {
-        Receive<Tcp.Received>(r => _reader.Forward(r));
-        Receive<SendText>(m => _writer.Forward(m));
-        Receive<SendBinary>(m => _writer.Forward(m));
-        Receive<SendPing>(m => _writer.Forward(m));
-        Receive<Close>(m => _closer.Forward(m));
-        Receive<WriterActor.CloseFrameWritten>(m => _closer.Forward(m));
-        Receive<Abort>(_ =>
+        switch (message)
         {
-            _trace.Emit(Direction.Error, "TCP", "aborted by the application");
-            _tcp.Tell(Tcp.Abort.Instance);
-        });
-        // Through the reader, behind the bytes that came before it: a peer that sends its close frame
-        // and closes TCP at once (as a server should, RFC 6455 §7.1.1) would otherwise be reported as
-        // gone without a close frame (1006) whenever the FIN overtook the frame's parsing.
-        Receive<Tcp.ConnectionClosed>(c => ToCloserBehindReader().Forward(c));
-        Receive<CloseCoordinator.Finished>(f => Finish(f.Closed));
-        Receive<Terminated>(OnTerminated);
+            case Tcp.Received r:
+                _reader.Forward(r);
+                break;
+            case SendText or SendBinary or SendPing:
+                _writer.Forward(message);
+                break;
+            case Close or WriterActor.CloseFrameWritten:
+                _closer.Forward(message);
+                break;
+            case Abort:
+                _trace.Emit(Direction.Error, "TCP", "aborted by the application");
+                _tcp.Tell(Tcp.Abort.Instance);
+                break;
+            // Through the reader, behind the bytes that came before it: a peer that sends its close
+            // frame and closes TCP at once (as a server should, RFC 6455 §7.1.1) would otherwise be
+            // reported as gone without a close frame (1006) whenever the FIN overtook the frame's parsing.
+            case Tcp.ConnectionClosed c:
+                ToCloserBehindReader().Forward(c);
+                break;
+            case CloseCoordinator.Finished f:
+                Finish(f.Closed);
+                break;
+            case Terminated t:
+                OnTerminated(t);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     /// <summary>The reader while it runs (it passes TCP's end on to the close coordinator after the
@@ -290,10 +322,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         // A stop would overtake Closed in the handler's mailbox (system messages go first), so the
         // handler gets a PoisonPill behind Closed, and the connection stops when the handler has.
         _handler.Tell(PoisonPill.Instance);
-        Become(() =>
+        Become(message =>
         {
-            Receive<Terminated>(t => t.ActorRef.Equals(_handler), _ => Context.Stop(Self));
-            ReceiveAny(_ => { });
+            if (message is Terminated t && t.ActorRef.Equals(_handler))
+                Context.Stop(Self);
         });
     }
 
