@@ -15,13 +15,13 @@ namespace ActorWs;
 /// </list>
 /// It tells its parent <see cref="Finished"/> exactly once.
 /// </summary>
-public sealed class CloseCoordinator : ReceiveActor, IWithTimers
+public sealed class CloseCoordinator : UntypedActor, IWithTimers
 {
     /// <summary>From the reader: the peer's close frame, parsed.</summary>
     public sealed record CloseReceived(CloseStatus Status);
     /// <summary>From the connection's supervisor: fail the connection with this code (§7.1.7).</summary>
     public sealed record FailConnection(ushort Code, string Reason, bool WriterAlive, bool ReaderAlive = true);
-    /// <summary>From the connection: TCP is gone (the Akka.IO connection actor stopped).</summary>
+    /// <summary>From the connection: TCP is gone (the socket actor stopped).</summary>
     public sealed record TcpLost(string Why);
     /// <summary>To the parent: the connection is CLOSED.</summary>
     public sealed record Finished(Closed Closed);
@@ -55,44 +55,56 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         _tcp = tcp;
         _writer = writer;
         _trace = trace;
-        Open();
+        Become(Open);
     }
+
+    protected override void OnReceive(object message) => Unhandled(message);
 
     public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, Trace trace) =>
         Akka.Actor.Props.Create(() => new CloseCoordinator(role, settings, tcp, writer, trace));
 
-    private void Open()
+    private void Open(object message)
     {
-        Receive<Close>(c => StartClosing(new CloseStatus(c.Code, c.Reason), failing: false));
-        Receive<FailConnection>(f =>
+        switch (message)
         {
-            if (!f.WriterAlive)
-            {
-                AbortTcp($"cannot send close {f.Code}: the writer is gone");
-                Finish(new Closed(f.Code, f.Reason, false));
-                return;
-            }
-            StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
-            if (!f.ReaderAlive)
-            {
-                // The reader is stopped, so the peer's close frame can never be read: waiting for it
-                // would only run out the close timeout and end in an abort. _Fail the WebSocket
-                // Connection_ (§7.1.7) goes on to close TCP once our close frame is out (§7.1.1).
-                Timers.Cancel(CloseTimedOut.Instance);
-                _trace.Emit(Direction.Local, "TCP", "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
+            case Close c:
+                StartClosing(new CloseStatus(c.Code, c.Reason), failing: false);
+                break;
+            case FailConnection f:
+                Fail(f);
+                break;
+            case CloseReceived r:
+                _received = r.Status;
+                State("OPEN -> CLOSING");
+                // §5.5.1: answer with a close frame, echoing the status code.
+                _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
+                _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
                 ShutdownTcp();
-            }
-        });
-        Receive<CloseReceived>(r =>
+                break;
+            default:
+                TcpLoss(message);
+                break;
+        }
+    }
+
+    private void Fail(FailConnection f)
+    {
+        if (!f.WriterAlive)
         {
-            _received = r.Status;
-            State("OPEN -> CLOSING");
-            // §5.5.1: answer with a close frame, echoing the status code.
-            _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
-            _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
+            AbortTcp($"cannot send close {f.Code}: the writer is gone");
+            Finish(new Closed(f.Code, f.Reason, false));
+            return;
+        }
+        StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
+        if (!f.ReaderAlive)
+        {
+            // The reader is stopped, so the peer's close frame can never be read: waiting for it
+            // would only run out the close timeout and end in an abort. _Fail the WebSocket
+            // Connection_ (§7.1.7) goes on to close TCP once our close frame is out (§7.1.1).
+            Timers.Cancel(CloseTimedOut.Instance);
+            _trace.Emit(Direction.Local, "TCP", "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
             ShutdownTcp();
-        });
-        ReceiveTcpLoss();
+        }
     }
 
     private void StartClosing(CloseStatus status, bool failing)
@@ -110,24 +122,29 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         Become(AwaitingPeerClose);
     }
 
-    private void AwaitingPeerClose()
+    private void AwaitingPeerClose(object message)
     {
-        Receive<CloseReceived>(r =>
+        switch (message)
         {
-            _received = r.Status;
-            Timers.Cancel(CloseTimedOut.Instance);
-            _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received after ours: the closing handshake is complete, no reply (RFC 6455 §5.5.1)");
-            ShutdownTcp();
-        });
-        Receive<CloseTimedOut>(_ =>
-        {
-            AbortTcp($"no close frame from the peer within {_settings.CloseTimeout.TotalSeconds:0.###} s (RFC 6455 §7.1.2)");
-            Finish(Lost("close handshake timed out"));
-        });
-        Receive<WriterActor.CloseFrameWritten>(_ => _closeFrameWritten = true);
-        Receive<Close>(_ => { });
-        Receive<FailConnection>(_ => { });
-        ReceiveTcpLoss();
+            case CloseReceived r:
+                _received = r.Status;
+                Timers.Cancel(CloseTimedOut.Instance);
+                _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received after ours: the closing handshake is complete, no reply (RFC 6455 §5.5.1)");
+                ShutdownTcp();
+                break;
+            case CloseTimedOut:
+                AbortTcp($"no close frame from the peer within {_settings.CloseTimeout.TotalSeconds:0.###} s (RFC 6455 §7.1.2)");
+                Finish(Lost("close handshake timed out"));
+                break;
+            case WriterActor.CloseFrameWritten:
+                _closeFrameWritten = true;
+                break;
+            case Close or FailConnection:
+                break;
+            default:
+                TcpLoss(message);
+                break;
+        }
     }
 
     /// <summary>The closing handshake is complete; now TCP (§7.1.1).</summary>
@@ -141,56 +158,51 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
             return;
         }
         // The server closes as soon as its close frame is out; this bounds the wait for that and
-        // for Akka.IO to confirm the close.
+        // for the socket to confirm the close.
         Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout + _settings.CloseTimeout);
         if (_closeFrameWritten)
             CloseTcpAsServer();
     }
 
-    private void ClosingTcp()
+    private void ClosingTcp(object message)
     {
-        Receive<WriterActor.CloseFrameWritten>(_ =>
+        switch (message)
         {
-            _closeFrameWritten = true;
-            if (_role == Role.Server)
-                CloseTcpAsServer();
-        });
-        Receive<Tcp.ConnectionClosed>(c =>
-        {
-            if (_role == Role.Client && c is Tcp.PeerClosed)
-                _trace.Emit(Direction.Received, "TCP", "FIN from the server: closing our side");
-            _trace.Emit(Direction.Local, "TCP", "TCP connection closed");
-            Finish(CleanResult());
-        });
-        Receive<TcpLost>(_ => Finish(CleanResult()));
-        Receive<FinWaitTimedOut>(_ =>
-        {
-            if (_role == Role.Client)
-            {
+            case WriterActor.CloseFrameWritten:
+                _closeFrameWritten = true;
+                if (_role == Role.Server)
+                    CloseTcpAsServer();
+                break;
+            case Tcp.ConnectionClosed c:
+                if (_role == Role.Client && c is Tcp.PeerClosed)
+                    _trace.Emit(Direction.Received, "TCP", "FIN from the server: closing our side");
+                _trace.Emit(Direction.Local, "TCP", "TCP connection closed");
+                Finish(CleanResult());
+                break;
+            case TcpLost:
+                Finish(CleanResult());
+                break;
+            case FinWaitTimedOut when _role == Role.Client:
                 _trace.Emit(Direction.Error, "TCP", $"the server did not close TCP within {_settings.FinWaitTimeout.TotalSeconds:0.###} s: closing it ourselves (RFC 6455 §7.1.1)");
                 _tcp.Tell(Tcp.Close.Instance);
                 Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
-            }
-            else
-            {
+                break;
+            case FinWaitTimedOut or CloseTimedOut:
                 AbortTcp("TCP close not confirmed in time");
                 Finish(CleanResult());
-            }
-        });
-        Receive<CloseTimedOut>(_ =>
-        {
-            AbortTcp("TCP close not confirmed in time");
-            Finish(CleanResult());
-        });
-        Receive<CloseReceived>(_ => { });
-        Receive<Close>(_ => { });
-        Receive<FailConnection>(_ => { });
+                break;
+            case CloseReceived or Close or FailConnection:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     /// <summary>
-    /// A full close, not a half-close that waits for the client's FIN: the closing handshake is
-    /// complete, so a conforming client sends nothing more (§5.5.1), and peers (Autobahn among them)
-    /// expect the server to drop TCP now. A peer that keeps sending anyway gets a reset.
+    /// Not a half-close that waits for the client's FIN: the closing handshake is complete, so a
+    /// conforming client sends nothing more (§5.5.1), and peers (Autobahn among them) expect the
+    /// server's FIN now. The socket drops whatever still comes for a moment instead of resetting.
     /// </summary>
     private void CloseTcpAsServer()
     {
@@ -210,16 +222,26 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         return new Closed(peer.Code, peer.Reason, true);
     }
 
-    private void ReceiveTcpLoss()
+    private void TcpLoss(object message)
     {
-        Receive<Tcp.ConnectionClosed>(c => Finish(Lost(c switch
+        switch (message)
         {
-            Tcp.ErrorClosed e => $"TCP error: {e.Cause}",
-            Tcp.PeerClosed => "peer closed TCP without a close frame",
-            Tcp.Aborted => "TCP aborted",
-            _ => "TCP closed without a close frame",
-        })));
-        Receive<TcpLost>(l => Finish(Lost(l.Why)));
+            case Tcp.ConnectionClosed c:
+                Finish(Lost(c switch
+                {
+                    Tcp.ErrorClosed e => $"TCP error: {e.Cause}",
+                    Tcp.PeerClosed => "peer closed TCP without a close frame",
+                    Tcp.Aborted => "TCP aborted",
+                    _ => "TCP closed without a close frame",
+                }));
+                break;
+            case TcpLost l:
+                Finish(Lost(l.Why));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     /// <summary>TCP is gone (or given up on) before the closing handshake completed. If we were failing the
@@ -254,6 +276,6 @@ public sealed class CloseCoordinator : ReceiveActor, IWithTimers
         _finished = true;
         Timers.CancelAll();
         Context.Parent.Tell(new Finished(closed));
-        Become(() => ReceiveAny(_ => { }));
+        Become(_ => { });
     }
 }
