@@ -28,7 +28,7 @@ public static class DemoConsole
 
     /// <summary>
     /// Fails with one readable line when the server's address cannot be bound, before any actor
-    /// system exists: Akka.IO would otherwise log the bind failure with its stack trace first.
+    /// system exists, so a busy port costs no actor system started and shut down for nothing.
     /// </summary>
     public static async Task EnsureCanListenAsync(Config config)
     {

@@ -9,7 +9,7 @@ namespace ActorWs;
 /// <summary>
 /// Messages to frames to <c>Tcp.Write</c> (RFC 6455 §5, §6.1). One write is in flight at a time;
 /// frames that come meanwhile are encoded into one pending buffer and go out together on the
-/// ack, so a busy connection makes few, large writes. Akka.IO's own queue is unbounded, so the
+/// ack, so a busy connection makes few, large writes. The socket's own queue is unbounded, so the
 /// bound is kept here: the handler hears <see cref="SendBufferHigh"/> past the high watermark,
 /// and past the hard limit the connection fails with 1008.
 /// </summary>
@@ -114,7 +114,7 @@ public sealed class WriterActor : UntypedActor
     {
         if (_pending is not null)
             ArrayPool<byte>.Shared.Return(_pending);
-        // A buffer still in flight may be read by Akka.IO: leave it to the GC rather than the pool.
+        // A buffer still in flight may still be read by the socket: leave it to the GC rather than the pool.
         _pending = null;
     }
 
