@@ -16,6 +16,8 @@ public sealed class SettingsTests
         Assert.Equal(16L * 1024 * 1024, s.MaxMessageSize);
         Assert.Equal(131_072, s.MaxFragments);
         Assert.Equal(8 * 1024, s.MaxHandshakeHeadSize);
+        Assert.Equal(64 * 1024, s.MaxReadSize);
+        Assert.Equal(1024, s.AcceptBacklog);
         Assert.Equal(TimeSpan.FromSeconds(10), s.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), s.CloseTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), s.FinWaitTimeout);
@@ -46,6 +48,9 @@ public sealed class SettingsTests
     [InlineData("actorws.limits.max-fragments = 0", "actorws.limits.max-fragments")]
     [InlineData("actorws.limits.max-handler-backlog = -1", "actorws.limits.max-handler-backlog")]
     [InlineData("actorws.reconnect.random-factor = 11", "actorws.reconnect.random-factor")]
+    [InlineData("actorws.tcp.max-read-size = 100", "actorws.tcp.max-read-size")]
+    [InlineData("actorws.tcp.max-read-size = 1 GiB", "actorws.tcp.max-read-size")]
+    [InlineData("actorws.tcp.accept-backlog = 0", "actorws.tcp.accept-backlog")]
     [InlineData("actorws.limits { max-frame-size = 2 MiB, max-message-size = 1 MiB }", "actorws.limits.max-message-size")]
     public void Bad_value_fails_with_a_message_naming_the_key(string hocon, string key)
     {
