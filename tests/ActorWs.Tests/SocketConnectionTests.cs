@@ -34,7 +34,8 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
         var accepted = listener.Accept();
         _sockets.Add(peer);
         var handler = CreateTestProbe();
-        var tcp = SocketConnection.Spawn(Sys, accepted, maxReadSize);
+        // A drain far longer than any test: a loaded machine must not make the drain run out.
+        var tcp = SocketConnection.Spawn(Sys, accepted, TestConfig.Settings($"actorws.tcp {{ max-read-size = {maxReadSize}, drain-timeout = 60s }}"));
         tcp.Tell(new Tcp.Register(handler.Ref), handler.Ref);
         return (tcp, handler, peer);
     }

@@ -16,6 +16,7 @@ public sealed record WebSocketSettings
 
     public required int MaxReadSize { get; init; }
     public required int AcceptBacklog { get; init; }
+    public required TimeSpan DrainTimeout { get; init; }
 
     public required TimeSpan HandshakeTimeout { get; init; }
     public required int MaxHandshakeHeadSize { get; init; }
@@ -68,6 +69,7 @@ public sealed record WebSocketSettings
             AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
             MaxReadSize = (int)r.Size("tcp.max-read-size", 512, 16 << 20),
             AcceptBacklog = r.Read("tcp.accept-backlog", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
+            DrainTimeout = r.Positive("tcp.drain-timeout"),
             HandshakeTimeout = r.Positive("handshake.timeout"),
             MaxHandshakeHeadSize = (int)r.Size("handshake.max-head-size", 256, 1 << 20),
             MaxFrameSize = r.Size("limits.max-frame-size", 125, Array.MaxLength),

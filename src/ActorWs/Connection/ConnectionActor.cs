@@ -112,7 +112,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case TcpConnected c:
                 _remote = c.Socket.RemoteEndPoint;
                 _trace.Emit(Direction.Local, "TCP", $"connected to {_remote} from {c.Socket.LocalEndPoint}");
-                _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings.MaxReadSize);
+                _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings);
                 Register();
                 Become(Handshaking);
                 break;

@@ -42,7 +42,7 @@ public sealed class ServerActor : ReceiveActor
         Receive<Accepted>(a =>
         {
             var id = $"conn-{++_accepted}";
-            var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings.MaxReadSize);
+            var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings);
             Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, _handlerProps, id).UseLeanMailbox(Context.System), id);
         });
         Receive<AcceptFailed>(f => _log.Warning("WebSocket server on {Endpoint}: accept failed: {Why}", _endpoint, f.Why));

@@ -38,6 +38,7 @@ public sealed class SocketConnection : UntypedActor
 
     private readonly Socket _socket;
     private readonly int _maxReadSize;
+    private readonly TimeSpan _drainTimeout;
     private readonly SocketAsyncEventArgs _receiveArgs = new();
     private readonly IActorRef _self;
     private SocketAsyncEventArgs? _sendArgs;
@@ -52,10 +53,11 @@ public sealed class SocketConnection : UntypedActor
     private volatile bool _closed;
     private int _reading;
 
-    public SocketConnection(Socket socket, int maxReadSize)
+    public SocketConnection(Socket socket, int maxReadSize, TimeSpan drainTimeout)
     {
         _socket = socket;
         _maxReadSize = maxReadSize;
+        _drainTimeout = drainTimeout;
         _self = Self;
         _socket.NoDelay = true;
         // Reads and writes are tried synchronously first; non-blocking, they never stall a thread.
@@ -118,14 +120,14 @@ public sealed class SocketConnection : UntypedActor
         }
     }
 
-    public static Props Props(Socket socket, int maxReadSize) =>
-        Akka.Actor.Props.Create(() => new SocketConnection(socket, maxReadSize));
+    public static Props Props(Socket socket, int maxReadSize, TimeSpan drainTimeout) =>
+        Akka.Actor.Props.Create(() => new SocketConnection(socket, maxReadSize, drainTimeout));
 
     /// <summary>Starts the actor for an accepted or connected socket, beside Akka.IO's own under
     /// <c>/system</c>: it closes itself after Close, Abort or the end of TCP, and when its handler
     /// stops, so it outlives neither the socket nor the connection that uses it.</summary>
-    public static IActorRef Spawn(ActorSystem system, Socket socket, int maxReadSize) =>
-        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, maxReadSize).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
+    public static IActorRef Spawn(ActorSystem system, Socket socket, WebSocketSettings settings) =>
+        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, settings.MaxReadSize, settings.DrainTimeout).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
 
     /// <summary>Connects to <paramref name="endpoint"/>, giving up after <paramref name="timeout"/>.</summary>
     public static async Task<Socket> ConnectAsync(EndPoint endpoint, TimeSpan timeout)
@@ -353,12 +355,9 @@ public sealed class SocketConnection : UntypedActor
         _socket.Dispose();
     }
 
-    /// <summary>Longest a closed socket keeps reading (and dropping) what the peer still sends.</summary>
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
-
     /// <summary>
     /// Our close: FIN now, and the socket kept open, reading and dropping, until the peer's FIN or
-    /// <see cref="DrainTimeout"/>. Closed at once, a socket that still receives answers with a reset,
+    /// <c>tcp.drain-timeout</c>. Closed at once, a socket that still receives answers with a reset,
     /// and a reset can destroy data the peer has not read yet (our close frame among it); a peer that
     /// answers our close frame, or that was still sending when it came, would see exactly that.
     /// </summary>
@@ -374,15 +373,15 @@ public sealed class SocketConnection : UntypedActor
             _socket.Dispose();
             return;
         }
-        _ = DrainAsync(_socket);
+        _ = DrainAsync(_socket, _drainTimeout);
     }
 
-    private static async Task DrainAsync(Socket socket)
+    private static async Task DrainAsync(Socket socket, TimeSpan drainTimeout)
     {
         var sink = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var timeout = new CancellationTokenSource(DrainTimeout);
+            using var timeout = new CancellationTokenSource(drainTimeout);
             while (await socket.ReceiveAsync(sink, SocketFlags.None, timeout.Token) > 0)
             {
             }
