@@ -212,7 +212,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         _handler.Tell(new Opened(_writer, _role, _remote, opened.Path));
         if (!opened.Leftover.IsEmpty)
-            _reader.Tell(new ReaderActor.Inbound(opened.Leftover));
+            _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
         Become(Open);
         Stash.UnstashAll();
     }

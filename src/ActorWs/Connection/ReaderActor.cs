@@ -15,8 +15,6 @@ namespace ActorWs;
 /// </summary>
 public sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
-    /// <summary>Bytes for the reader that did not come in a Tcp.Received: those that followed the handshake head.</summary>
-    public sealed record Inbound(ByteString Data);
     private sealed record CheckBacklog
     {
         public static readonly CheckBacklog Instance = new();
@@ -61,14 +59,11 @@ public sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
             // only move their messages into the handler's mailbox, which is what the pause bounds.
             // TCP's end waits behind them too: the close coordinator hears it after every frame
             // read before it (§7.1.1, §7.1.5).
-            case Tcp.Received or Inbound or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when _readingSuspended:
+            case Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when _readingSuspended:
                 Stash.Stash();
                 break;
             case Tcp.Received received:
                 OnBytes(received.Data);
-                break;
-            case Inbound inbound:
-                OnBytes(inbound.Data);
                 break;
             case CheckBacklog:
                 ResumeWhenCaughtUp();
