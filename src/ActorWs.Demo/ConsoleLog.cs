@@ -26,29 +26,6 @@ public static class DemoConsole
         }
     }
 
-    /// <summary>
-    /// Fails with one readable line when the server's address cannot be bound, before any actor
-    /// system exists, so a busy port costs no actor system started and shut down for nothing.
-    /// </summary>
-    public static async Task EnsureCanListenAsync(Config config)
-    {
-        var settings = WebSocketSettings.Create(config);
-        var address = await WebSocketServer.ResolveAsync(settings.Host);
-        var probe = new System.Net.Sockets.TcpListener(address, settings.Port);
-        try
-        {
-            probe.Start();
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new InvalidOperationException($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}");
-        }
-        finally
-        {
-            probe.Stop();
-        }
-    }
-
     /// <summary>An actor system for one side of the demo, its Akka logging going to Serilog, its
     /// lifecycle events to the console (and to <paramref name="observer"/>, for tests).</summary>
     public static ActorSystem CreateSystem(string name, Config config, Action<LifecycleEvent>? observer = null, bool print = true)

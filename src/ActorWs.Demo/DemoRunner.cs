@@ -24,7 +24,6 @@ public static class DemoRunner
     {
         config = ForScenario(config);
         var demo = DemoSettings.From(config);
-        await DemoConsole.EnsureCanListenAsync(config);
         var system = DemoConsole.CreateSystem("server", config, observer, print);
         try
         {

@@ -53,7 +53,6 @@ static int Help()
 static async Task<int> Serve(DemoOptions options)
 {
     var config = options.LoadConfig();
-    await DemoConsole.EnsureCanListenAsync(config);
     var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {

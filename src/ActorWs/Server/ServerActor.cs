@@ -69,6 +69,7 @@ public sealed class ServerActor : ReceiveActor
         catch (SocketException e)
         {
             _listener?.Dispose();
+            _listener = null; // never listened: PostStop must not report that it stopped
             _bound.TrySetException(new InvalidOperationException($"cannot listen on {_endpoint}: {e.Message}"));
             Context.Stop(Self);
             return;
