@@ -17,6 +17,7 @@ public sealed class SettingsTests
         Assert.Equal(131_072, s.MaxFragments);
         Assert.Equal(8 * 1024, s.MaxHandshakeHeadSize);
         Assert.Equal(64 * 1024, s.MaxReadSize);
+        Assert.Equal(256 * 1024, s.ReceiveBufferSize);
         Assert.Equal(1024, s.AcceptBacklog);
         Assert.Equal(TimeSpan.FromSeconds(2), s.DrainTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), s.HandshakeTimeout);
@@ -52,6 +53,7 @@ public sealed class SettingsTests
     [InlineData("actorws.tcp.max-read-size = 100", "actorws.tcp.max-read-size")]
     [InlineData("actorws.tcp.max-read-size = 1 GiB", "actorws.tcp.max-read-size")]
     [InlineData("actorws.tcp.accept-backlog = 0", "actorws.tcp.accept-backlog")]
+    [InlineData("actorws.tcp.receive-buffer-size = -1", "actorws.tcp.receive-buffer-size")]
     [InlineData("actorws.tcp.drain-timeout = 0s", "actorws.tcp.drain-timeout")]
     [InlineData("actorws.limits { max-frame-size = 2 MiB, max-message-size = 1 MiB }", "actorws.limits.max-message-size")]
     public void Bad_value_fails_with_a_message_naming_the_key(string hocon, string key)

@@ -15,6 +15,8 @@ public sealed record WebSocketSettings
     public IReadOnlySet<string>? AllowedOrigins { get; init; }
 
     public required int MaxReadSize { get; init; }
+    /// <summary>Zero leaves the kernel's receive buffer to the OS.</summary>
+    public required int ReceiveBufferSize { get; init; }
     public required int AcceptBacklog { get; init; }
     public required TimeSpan DrainTimeout { get; init; }
 
@@ -68,6 +70,7 @@ public sealed record WebSocketSettings
             Path = path == "*" ? null : r.Check("path", path, v => v.StartsWith('/'), "must be \"*\" or start with '/'"),
             AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
             MaxReadSize = (int)r.Size("tcp.max-read-size", 512, 16 << 20),
+            ReceiveBufferSize = (int)r.Size("tcp.receive-buffer-size", 0, 64 << 20),
             AcceptBacklog = r.Read("tcp.accept-backlog", k => c.GetInt(k), v => v >= 1, "must be at least 1"),
             DrainTimeout = r.Positive("tcp.drain-timeout"),
             HandshakeTimeout = r.Positive("handshake.timeout"),

@@ -53,9 +53,13 @@ public sealed class SocketConnection : UntypedActor
     private volatile bool _closed;
     private int _reading;
 
-    public SocketConnection(Socket socket, int maxReadSize, TimeSpan drainTimeout)
+    public SocketConnection(Socket socket, int maxReadSize, TimeSpan drainTimeout, int receiveBufferSize)
     {
         _socket = socket;
+        // Bounds what the kernel takes in for us while reading is paused; left to the OS, its
+        // autotuning would let a peer park megabytes here behind a stuck handler.
+        if (receiveBufferSize > 0)
+            _socket.ReceiveBufferSize = receiveBufferSize;
         _maxReadSize = maxReadSize;
         _drainTimeout = drainTimeout;
         _self = Self;
@@ -120,14 +124,14 @@ public sealed class SocketConnection : UntypedActor
         }
     }
 
-    public static Props Props(Socket socket, int maxReadSize, TimeSpan drainTimeout) =>
-        Akka.Actor.Props.Create(() => new SocketConnection(socket, maxReadSize, drainTimeout));
+    public static Props Props(Socket socket, WebSocketSettings settings) =>
+        Akka.Actor.Props.Create(() => new SocketConnection(socket, settings.MaxReadSize, settings.DrainTimeout, settings.ReceiveBufferSize));
 
     /// <summary>Starts the actor for an accepted or connected socket, beside Akka.IO's own under
     /// <c>/system</c>: it closes itself after Close, Abort or the end of TCP, and when its handler
     /// stops, so it outlives neither the socket nor the connection that uses it.</summary>
     public static IActorRef Spawn(ActorSystem system, Socket socket, WebSocketSettings settings) =>
-        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, settings.MaxReadSize, settings.DrainTimeout).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
+        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, settings).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
 
     /// <summary>Connects to <paramref name="endpoint"/>, giving up after <paramref name="timeout"/>.</summary>
     public static async Task<Socket> ConnectAsync(EndPoint endpoint, TimeSpan timeout)
