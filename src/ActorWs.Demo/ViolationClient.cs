@@ -33,7 +33,7 @@ public static class ViolationClient
             var handshake = ClientHandshake.Create(url);
             await socket.SendAsync(handshake.Request, cts.Token);
             var buffer = new byte[64 * 1024];
-            using var head = new HttpHeadReader(8192);
+            using var head = new HttpHeadReader(8192, HttpHeadKind.Response);
             int count, consumed;
             do
             {

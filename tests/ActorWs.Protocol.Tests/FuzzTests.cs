@@ -80,7 +80,7 @@ public sealed class FuzzTests
         while (DateTime.UtcNow < deadline)
         {
             var bytes = random.Next(4) == 0 ? FuzzStreams.RandomBytes(random, random.Next(0, 300)) : FuzzStreams.Mutate(valid, random);
-            using var reader = new HttpHeadReader(512);
+            using var reader = new HttpHeadReader(512, HttpHeadKind.Request);
             if (reader.Feed(bytes, out _) == HeadStatus.Complete)
             {
                 if (ServerHandshake.TryAccept(reader.Head, new ServerHandshakePolicy(), out _, out var rejection))

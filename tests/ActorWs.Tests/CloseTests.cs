@@ -89,7 +89,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var tcp = CreateTestProbe();
         var writer = CreateTestProbe();
         var parent = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
         var closer = parent.ExpectMsg<IActorRef>();
 
         closer.Tell(new Close(CloseCodes.NormalClosure, "client done"));
@@ -112,7 +112,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var tcp = CreateTestProbe();
         var writer = CreateTestProbe();
         var parent = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
         var closer = parent.ExpectMsg<IActorRef>();
 
         closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(CloseCodes.GoingAway, "server shutting down")));
@@ -211,5 +211,88 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var closed = c.App.ExpectMsg<Closed>();
         Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
         Assert.False(closed.WasClean);
+    }
+
+    /// <summary>A handler that is busy with a message until the test lets it go, then answers it.</summary>
+    private sealed class BusyHandler : ReceiveActor
+    {
+        public BusyHandler(IActorRef writer, ManualResetEventSlim release)
+        {
+            Receive<TextReceived>(m =>
+            {
+                release.Wait(TimeSpan.FromMinutes(1));
+                writer.Tell(new SendText("reply to " + m.Text));
+            });
+        }
+    }
+
+    private (IActorRef Closer, TestProbe Writer, TestProbe Parent, IActorRef Handler) CloserWithBusyHandler(Role role, ManualResetEventSlim release)
+    {
+        var tcp = CreateTestProbe();
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        var handler = Sys.ActorOf(Props.Create(() => new BusyHandler(writer.Ref, release)));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(role, Settings(), tcp.Ref, writer.Ref, handler, Trace.Off(Sys, role)), "close", parent.Ref));
+        return (parent.ExpectMsg<IActorRef>(), writer, parent, handler);
+    }
+
+    [Theory]
+    [InlineData(Role.Server)]
+    [InlineData(Role.Client)]
+    public void Peer_close_is_answered_after_the_handler_has_answered_the_messages_read_before_it(Role role)
+    {
+        using var release = new ManualResetEventSlim();
+        var (closer, writer, _, handler) = CloserWithBusyHandler(role, release);
+        handler.Tell(new TextReceived("last message"));
+        closer.Tell(new CloseCoordinator.CloseReceived(CloseStatus.Normal()));
+        this.Sync(closer);
+        // Virtual time stands still: only the handler can let the close frame go.
+        writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        release.Set();
+        Assert.Equal("reply to last message", writer.ExpectMsg<SendText>().Text);
+        Assert.Equal(CloseCodes.NormalClosure, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
+    }
+
+    [Fact]
+    public void Failing_the_connection_on_a_read_violation_waits_for_the_handler_answers_then_sends_the_code()
+    {
+        using var release = new ManualResetEventSlim();
+        var (closer, writer, _, handler) = CloserWithBusyHandler(Role.Server, release);
+        handler.Tell(new TextReceived("valid message"));
+        closer.Tell(new CloseCoordinator.FailConnection(CloseCodes.ProtocolError, "RSV2 set", WriterAlive: true, ReaderAlive: false));
+        this.Sync(closer);
+        writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        release.Set();
+        Assert.Equal("reply to valid message", writer.ExpectMsg<SendText>().Text);
+        Assert.Equal(CloseCodes.ProtocolError, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
+    }
+
+    [Fact]
+    public void A_handler_that_does_not_catch_up_delays_the_close_frame_by_the_flush_timeout_only()
+    {
+        using var release = new ManualResetEventSlim();
+        var (closer, writer, _, handler) = CloserWithBusyHandler(Role.Server, release);
+        handler.Tell(new TextReceived("stuck"));
+        closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(4001, "bye")));
+        this.Sync(closer);
+        Scheduler.Advance(Settings().FlushTimeout - TimeSpan.FromMilliseconds(1));
+        writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(4001, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
+        release.Set();
+        // Its late answer reaches the writer after the close frame, which drops it (§5.5.1).
+        writer.ExpectMsg<SendText>();
+    }
+
+    [Fact]
+    public void Peer_that_closes_TCP_while_the_handler_catches_up_still_ends_with_its_close_code()
+    {
+        using var release = new ManualResetEventSlim();
+        var (closer, _, parent, handler) = CloserWithBusyHandler(Role.Server, release);
+        handler.Tell(new TextReceived("last"));
+        closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(CloseCodes.GoingAway, "leaving")));
+        closer.Tell(Tcp.PeerClosed.Instance);
+        Assert.Equal(new Closed(CloseCodes.GoingAway, "leaving", true), parent.ExpectMsg<CloseCoordinator.Finished>().Closed);
+        release.Set();
     }
 }

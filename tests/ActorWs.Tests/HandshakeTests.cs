@@ -107,6 +107,20 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
         AssertNeverOpened(trace, handlers);
     }
 
+    [Theory]
+    [InlineData("a TLS ClientHello", new byte[] { 0x16, 0x03, 0x01, 0x00, 0xF4, 0x01, 0x00, 0x00, 0xF0, 0x03, 0x03 })]
+    [InlineData("binary noise", new byte[] { 0x8F, 0x00, 0x13, 0xFE, 0x42 })]
+    public async Task Bytes_that_cannot_begin_an_HTTP_request_get_400_at_once_not_at_the_handshake_timeout(string what, byte[] bytes)
+    {
+        // The handshake timeout is an hour, so an answer that comes at all did not wait for it.
+        var (server, trace, handlers) = await StartAsync("actorws.handshake.timeout = 1h");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var statusLine = await ExchangeAsync(server, bytes, TimeSpan.FromSeconds(30));
+        Output?.WriteLine($"{what}: '{statusLine}' after {watch.Elapsed.TotalMilliseconds:0} ms");
+        Assert.StartsWith("HTTP/1.1 400 ", statusLine);
+        AssertNeverOpened(trace, handlers);
+    }
+
     [Fact]
     public async Task Head_that_never_completes_times_out_with_408_and_TCP_closed()
     {

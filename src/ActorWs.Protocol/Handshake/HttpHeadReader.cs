@@ -8,6 +8,19 @@ public enum HeadStatus
     Complete,
     /// <summary>The head passed the size limit before its end (CRLFCRLF) was seen.</summary>
     TooLarge,
+    /// <summary>Bytes that no HTTP head can hold: a start line that cannot begin a request (or a
+    /// response), or a control character. A TLS ClientHello on a plain port, or binary noise, is
+    /// known for what it is from its first byte instead of waiting for a head that never ends.</summary>
+    Malformed,
+}
+
+/// <summary>Which start line a head must begin with (RFC 9112 §3, §4).</summary>
+public enum HttpHeadKind
+{
+    /// <summary>method SP request-target SP HTTP-version: the method is a token.</summary>
+    Request,
+    /// <summary>HTTP-version SP status-code SP reason: it begins with "HTTP/".</summary>
+    Response,
 }
 
 /// <summary>
@@ -16,21 +29,30 @@ public enum HeadStatus
 /// that follow the head in the same chunk (the peer's first frames) are left unconsumed for the
 /// caller, never lost.
 /// </summary>
-public sealed class HttpHeadReader(int maxHeadBytes) : IDisposable
+public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDisposable
 {
     private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
+    private static ReadOnlySpan<byte> HttpVersionPrefix => "HTTP/"u8;
+
+    /// <summary>tchar (RFC 9110 §5.6.2): what a method token is made of.</summary>
+    private static readonly SearchValues<byte> TokenChars = SearchValues.Create(
+        "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 
     private readonly int _maxHeadBytes = maxHeadBytes;
+    private readonly HttpHeadKind _kind = kind;
     private byte[]? _buffer;
     private int _length;
+    private int _startLineOffset = -1; // where the start line begins, once a byte other than CR/LF came
+    private bool _startChecked;        // the start line's first word has been seen whole and is valid
 
     public int MaxHeadBytes => _maxHeadBytes;
 
     /// <summary>Bytes of the head seen so far (all of it once complete, CRLFCRLF included).</summary>
     public int Length => _length;
 
-    /// <summary>The complete head, CRLFCRLF included. Valid after <see cref="HeadStatus.Complete"/>.</summary>
-    public ReadOnlySpan<byte> Head => _buffer.AsSpan(0, _length);
+    /// <summary>The complete head from its start line (empty lines before it left out), CRLFCRLF
+    /// included. Valid after <see cref="HeadStatus.Complete"/>.</summary>
+    public ReadOnlySpan<byte> Head => _buffer.AsSpan(0, _length)[Math.Max(0, _startLineOffset)..];
 
     public HeadStatus Feed(ReadOnlySpan<byte> data, out int consumed)
     {
@@ -41,6 +63,12 @@ public sealed class HttpHeadReader(int maxHeadBytes) : IDisposable
         int take = Math.Min(room, data.Length);
         data[..take].CopyTo(_buffer.AsSpan(_length));
         int end = _buffer.AsSpan(searchFrom, _length + take - searchFrom).IndexOf(EndOfHead);
+        int checkUpTo = end >= 0 ? searchFrom + end : _length + take;
+        if (!IsPlausible(_length, checkUpTo))
+        {
+            consumed = 0;
+            return HeadStatus.Malformed;
+        }
         if (end >= 0)
         {
             int headLength = searchFrom + end + EndOfHead.Length;
@@ -51,6 +79,46 @@ public sealed class HttpHeadReader(int maxHeadBytes) : IDisposable
         _length += take;
         consumed = take;
         return take < data.Length || _length >= _maxHeadBytes ? HeadStatus.TooLarge : HeadStatus.NeedMoreData;
+    }
+
+    /// <summary>Checks the new bytes [<paramref name="from"/>, <paramref name="to"/>) of the head.</summary>
+    private bool IsPlausible(int from, int to)
+    {
+        var bytes = _buffer.AsSpan(0, to);
+        for (int i = from; i < to; i++)
+        {
+            byte b = bytes[i];
+            // RFC 9110 §5.5: field values are visible ASCII, SP, HTAB and obs-text; CR and LF end lines.
+            if ((b < 0x20 && b is not ((byte)'\r' or (byte)'\n' or (byte)'\t')) || b == 0x7F)
+                return false;
+            if (_startChecked)
+                continue;
+            if (_startLineOffset < 0)
+            {
+                // RFC 9112 §2.2: empty lines before a request line are ignored.
+                if (b is (byte)'\r' or (byte)'\n' && _kind == HttpHeadKind.Request)
+                    continue;
+                _startLineOffset = i;
+            }
+            int at = i - _startLineOffset;
+            if (_kind == HttpHeadKind.Response)
+            {
+                if (b != HttpVersionPrefix[at])
+                    return false;
+                _startChecked = at == HttpVersionPrefix.Length - 1;
+            }
+            else if (b == (byte)' ')
+            {
+                if (at == 0)
+                    return false;
+                _startChecked = true; // the method token is complete
+            }
+            else if (!TokenChars.Contains(b))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void Dispose()

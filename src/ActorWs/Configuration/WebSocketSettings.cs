@@ -36,6 +36,7 @@ public sealed record WebSocketSettings
 
     public required TimeSpan CloseTimeout { get; init; }
     public required TimeSpan FinWaitTimeout { get; init; }
+    public required TimeSpan FlushTimeout { get; init; }
 
     public required long WriteHighWatermark { get; init; }
     public required long WriteMaxBuffered { get; init; }
@@ -84,6 +85,7 @@ public sealed record WebSocketSettings
             PongTimeout = r.Positive("keep-alive.pong-timeout"),
             CloseTimeout = r.Positive("close.timeout"),
             FinWaitTimeout = r.Positive("close.fin-wait-timeout"),
+            FlushTimeout = r.Positive("close.flush-timeout"),
             WriteHighWatermark = r.Size("write.high-watermark", 1024, long.MaxValue),
             WriteMaxBuffered = r.Size("write.max-buffered", 1024, long.MaxValue),
             ReconnectEnabled = r.Read("reconnect.enabled", k => c.GetBoolean(k)),

@@ -13,6 +13,12 @@ namespace ActorWs;
 /// timeout) so that the server holds TIME_WAIT (§7.1.1);</item>
 /// <item>TCP lost before the handshake completed: 1006, reported locally and never sent (§7.1.5).</item>
 /// </list>
+/// When the close is the peer's doing (its close frame, or a violation in what it sent), the messages
+/// read before it were already handed to the handler, and its answers to them may still be on their
+/// way to the writer. The close frame waits for them: a marker (<see cref="Identify"/>, which every
+/// actor answers in mailbox order) goes through the handler first, for at most
+/// <c>close.flush-timeout</c>. A peer that sent a message and then closed (or broke the protocol)
+/// still gets its reply, as from Node ws or python-websockets.
 /// It tells its parent <see cref="Finished"/> exactly once.
 /// </summary>
 public sealed class CloseCoordinator : UntypedActor, IWithTimers
@@ -33,11 +39,16 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
     {
         public static readonly FinWaitTimedOut Instance = new();
     }
+    private sealed record FlushTimedOut
+    {
+        public static readonly FlushTimedOut Instance = new();
+    }
 
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
     private readonly IActorRef _tcp;
     private readonly IActorRef _writer;
+    private readonly IActorRef _handler;
     private readonly Trace _trace;
 
     private CloseStatus? _sent;          // what our close frame carried
@@ -45,23 +56,26 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
     private CloseStatus? _received;      // what the peer's close frame carried
     private bool _closeFrameWritten;
     private bool _finished;
+    private Action? _afterFlush;         // what to do once the handler has caught up
+    private int _flushes;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CloseCoordinator(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, Trace trace)
+    public CloseCoordinator(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, Trace trace)
     {
         _role = role;
         _settings = settings;
         _tcp = tcp;
         _writer = writer;
+        _handler = handler;
         _trace = trace;
         Become(Open);
     }
 
     protected override void OnReceive(object message) => Unhandled(message);
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, Trace trace) =>
-        Akka.Actor.Props.Create(() => new CloseCoordinator(role, settings, tcp, writer, trace));
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, Trace trace) =>
+        Akka.Actor.Props.Create(() => new CloseCoordinator(role, settings, tcp, writer, handler, trace));
 
     private void Open(object message)
     {
@@ -76,10 +90,13 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
             case CloseReceived r:
                 _received = r.Status;
                 State("OPEN -> CLOSING");
-                // §5.5.1: answer with a close frame, echoing the status code.
-                _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
-                _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
-                ShutdownTcp();
+                AfterHandlerCaughtUp(() =>
+                {
+                    // §5.5.1: answer with a close frame, echoing the status code.
+                    _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
+                    _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
+                    ShutdownTcp();
+                });
                 break;
             default:
                 TcpLoss(message);
@@ -95,15 +112,63 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
             Finish(new Closed(f.Code, f.Reason, false));
             return;
         }
-        StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
-        if (!f.ReaderAlive)
+        if (f.ReaderAlive)
         {
+            StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
+            return;
+        }
+        // The reader failed on what the peer sent; the messages it read before that get their answers first.
+        var status = new CloseStatus(f.Code, f.Reason);
+        (_sent, _failing) = (status, true); // what the handler hears if TCP goes meanwhile
+        AfterHandlerCaughtUp(() =>
+        {
+            StartClosing(status, failing: true);
             // The reader is stopped, so the peer's close frame can never be read: waiting for it
             // would only run out the close timeout and end in an abort. _Fail the WebSocket
             // Connection_ (§7.1.7) goes on to close TCP once our close frame is out (§7.1.1).
             Timers.Cancel(CloseTimedOut.Instance);
             _trace.Emit(Direction.Local, "TCP", "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
             ShutdownTcp();
+        });
+    }
+
+    /// <summary>Runs <paramref name="then"/> once the handler has handled every message it was handed
+    /// before now (so its replies are in the writer's mailbox ahead of our close frame), or after
+    /// <c>close.flush-timeout</c> if it is busy or stuck.</summary>
+    private void AfterHandlerCaughtUp(Action then)
+    {
+        if (_handler.IsNobody())
+        {
+            then();
+            return;
+        }
+        _afterFlush = then;
+        _handler.Tell(new Identify(++_flushes), Self);
+        Timers.StartSingleTimer(FlushTimedOut.Instance, FlushTimedOut.Instance, _settings.FlushTimeout);
+        Become(Flushing);
+    }
+
+    private void Flushing(object message)
+    {
+        switch (message)
+        {
+            case ActorIdentity id when id.MessageId is int n && n == _flushes:
+            case FlushTimedOut:
+                Timers.Cancel(FlushTimedOut.Instance);
+                var then = _afterFlush!;
+                _afterFlush = null;
+                then();
+                break;
+            case ActorIdentity or Close or FailConnection or CloseReceived:
+                break; // already closing; a late FailConnection's cause changes nothing now
+            case Tcp.ConnectionClosed or TcpLost when _received is not null:
+                // The peer closed TCP right after its close frame, before we could answer: the
+                // handshake is the peer's to have completed, and its code is what counts (§7.1.5).
+                Finish(CleanResult());
+                break;
+            default:
+                TcpLoss(message);
+                break;
         }
     }
 
@@ -116,9 +181,10 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
         }
         _sent = status;
         _failing = failing;
-        _writer.Tell(new WriterActor.SendCloseFrame(status));
-        State("OPEN -> CLOSING");
+        // Timed from before the frame goes out: whoever sees the frame may count on the timer running.
         Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
+        State("OPEN -> CLOSING");
+        _writer.Tell(new WriterActor.SendCloseFrame(status));
         Become(AwaitingPeerClose);
     }
 

@@ -198,7 +198,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         // Akka's default mailbox, whose reused segments cost nothing per message; the others see a
         // message per TCP read or per event, and an idle connection is cheaper on LeanMailbox.
         _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace), "writer");
-        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _trace).UseLeanMailbox(Context.System), "close");
+        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _handler, _trace).UseLeanMailbox(Context.System), "close");
         _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace).UseLeanMailbox(Context.System), "pinger");
         _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace).UseLeanMailbox(Context.System), "reader");
         // Only the close coordinator's end matters here (the others' failures come through

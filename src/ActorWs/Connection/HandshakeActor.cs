@@ -40,7 +40,7 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
         _settings = settings;
         _tcp = tcp;
         _trace = trace;
-        _head = new HttpHeadReader(settings.MaxHandshakeHeadSize);
+        _head = new HttpHeadReader(settings.MaxHandshakeHeadSize, role == Role.Server ? HttpHeadKind.Request : HttpHeadKind.Response);
         if (role == Role.Client)
             _client = ClientHandshake.Create(uri ?? throw new ArgumentNullException(nameof(uri)));
 
@@ -80,11 +80,29 @@ public sealed class HandshakeActor : ReceiveActor, IWithTimers
             Fail(431, $"HTTP head over {_head.MaxHeadBytes} bytes");
             return;
         }
+        if (status == HeadStatus.Malformed)
+        {
+            Fail(400, NotHttp(data));
+            return;
+        }
         var leftover = consumed < data.Count ? data.Slice(consumed) : ByteString.Empty;
         if (_role == Role.Server)
             ServerCompleted(leftover);
         else
             ClientCompleted(leftover);
+    }
+
+    /// <summary>Why bytes cannot be an HTTP head, naming the commonest mistake: TLS on a plain port.</summary>
+    private string NotHttp(ByteString data)
+    {
+        var first = data.ToReadOnlySpan();
+        var hex = Convert.ToHexString(first[..Math.Min(8, first.Length)]);
+        // A TLS record starts with its content type, 0x16 for a handshake, then version 3.x (RFC 8446 §5.1).
+        if (first.Length >= 2 && first[0] == 0x16 && first[1] == 0x03)
+            return _role == Role.Server
+                ? $"not an HTTP request: a TLS ClientHello (bytes {hex}…) on a plain ws:// port"
+                : $"not an HTTP response: the server answered with TLS (bytes {hex}…); is it a wss:// endpoint?";
+        return $"not an HTTP {(_role == Role.Server ? "request" : "response")} (bytes {hex}…)";
     }
 
     private void ServerCompleted(ByteString leftover)

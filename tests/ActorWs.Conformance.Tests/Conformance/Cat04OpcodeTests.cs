@@ -3,7 +3,8 @@ using ActorWs.Protocol;
 namespace ActorWs.Conformance.Tests.Conformance;
 
 /// <summary>Autobahn category 4, opcodes (§5.2, §11.8): the reserved data opcodes 0x3–0x7 and control
-/// opcodes 0xB–0xF fail the connection with 1002; nothing after them is answered.</summary>
+/// opcodes 0xB–0xF fail the connection with 1002; nothing after them is answered. The valid message
+/// sent in the same write before the bad frame is echoed before the close frame.</summary>
 public sealed class Cat04OpcodeTests
 {
     public static readonly CaseSet Set = Build();
@@ -23,9 +24,9 @@ public sealed class Cat04OpcodeTests
             bool withPayload = i % 2 == 1;
             set.Add($"4.{(control ? 2 : 1)}.{(control ? i - 4 : i + 1)} reserved {(control ? "control" : "data")} opcode 0x{op:X}{(withPayload ? " with payload" : "")}", async p =>
             {
-                await p.EchoAsync(Opcode.Text, Wire.Utf8("before the bad frame"));
                 var bad = p.Frame((Opcode)op, withPayload ? Wire.Utf8("reserved opcode payload") : []);
-                await p.SendAsync(bad, p.Frame(Opcode.Ping, Wire.Utf8("after")));
+                await p.SendAsync(p.Text("before the bad frame"), bad, p.Frame(Opcode.Ping, Wire.Utf8("after")));
+                await p.ExpectTextAsync("before the bad frame");
                 await p.ExpectFailAsync(CloseCodes.ProtocolError);
             });
         }

@@ -10,8 +10,11 @@ public sealed class HandlerEvents : IDisposable
     private readonly Channel<object> _events = Channel.CreateUnbounded<object>();
     private readonly List<object> _seen = new();
 
+    private readonly ActorSystem _system;
+
     public HandlerEvents(ActorSystem system)
     {
+        _system = system;
         Actor = system.ActorOf(Props.Create(() => new Collector(_events.Writer)));
     }
 
@@ -45,6 +48,48 @@ public sealed class HandlerEvents : IDisposable
     {
         while (_events.Reader.TryRead(out var e))
             _seen.Add(e);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="connection"/> (the ConnectionActor) is gone and returns what the
+    /// handler was handed after the events taken so far: once the connection has stopped it can send
+    /// nothing more, so an empty list proves there was exactly one Closed. The signal that the handler
+    /// has been handed everything is its own stop (a server's handler is stopped behind its Closed), or
+    /// a marker sent to <paramref name="clientHandler"/> after the connection stopped.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> AfterConnectionEndedAsync(IActorRef connection, IActorRef clientHandler, TimeSpan timeout)
+    {
+        _system.ActorOf(Props.Create(() => new EndWatcher(connection, clientHandler)));
+        int from = _seen.Count;
+        await NextAsync<HandlerEnded>(timeout);
+        return _seen.Skip(from).Take(_seen.Count - from - 1).ToList();
+    }
+
+    /// <summary>The handler has been handed everything the connection sent it.</summary>
+    public abstract record HandlerEnded;
+    /// <summary>From an <see cref="InteropHandler"/> as it stops.</summary>
+    public sealed record HandlerStopped : HandlerEnded
+    {
+        public static readonly HandlerStopped Instance = new();
+    }
+    /// <summary>Sent through a live handler after its connection stopped.</summary>
+    public sealed record ConnectionGone : HandlerEnded
+    {
+        public static readonly ConnectionGone Instance = new();
+    }
+
+    private sealed class EndWatcher : ReceiveActor
+    {
+        public EndWatcher(IActorRef connection, IActorRef clientHandler)
+        {
+            Context.Watch(connection);
+            Receive<Terminated>(_ =>
+            {
+                if (!clientHandler.IsNobody())
+                    clientHandler.Tell(ConnectionGone.Instance);
+                Context.Stop(Self);
+            });
+        }
     }
 
     public string Describe() => _seen.Count == 0 ? "(nothing)" : string.Join(", ", _seen.Select(Short));

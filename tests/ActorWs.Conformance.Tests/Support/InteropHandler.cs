@@ -50,13 +50,11 @@ public sealed class InteropHandler : ReceiveActor
             if (_pendingPings.Remove(payload))
                 _connection.Tell(new SendText("pong:" + payload));
         });
-        Receive<Closed>(c =>
-        {
-            Observe(c);
-            Context.Stop(Self);
-        });
+        // Closed does not stop it: a second Closed, which must never come, would then be seen.
         ReceiveAny(Observe);
     }
+
+    protected override void PostStop() => Observe(HandlerEvents.HandlerStopped.Instance);
 
     public static Props Props(IActorRef? observer = null) => Akka.Actor.Props.Create(() => new InteropHandler(observer));
 
