@@ -114,7 +114,7 @@ public sealed class DemoScenarioTests
         Assert.True(IndexOf(events, Role.Server, "TCP", "(1006, reported locally, never sent") >= 0);
         int clientLost = IndexOf(events, Role.Client, "TCP", "(1006, reported locally, never sent");
         Assert.True(clientLost >= 0);
-        int supervisor = IndexOf(events, Role.Client, "ACTOR", "BackoffSupervisor restarts", clientLost);
+        int supervisor = IndexOf(events, Role.Client, "ACTOR", "ReconnectSupervisor restarts", clientLost);
         int retry = IndexOf(events, Role.Client, "RETRY", "reconnect #1", clientLost);
         int reopened = IndexOf(events, Role.Client, "STATE", "OPEN", retry);
         Assert.True(supervisor > clientLost && retry > clientLost && reopened > retry, "1006, the supervisor's decision, the delay, a new OPEN");

@@ -238,7 +238,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     }
 }
 
-/// <summary>The client's BackoffSupervisor: reconnect after an abnormal close, not after a clean one.</summary>
+/// <summary>The client's ReconnectSupervisor in real time: reconnect after an abnormal close, not after a clean one.</summary>
 public sealed class ClientReconnectTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
@@ -264,8 +264,9 @@ public sealed class ClientReconnectTests(ITestOutputHelper output) : Akka.TestKi
         var lost = app.ExpectMsg<Closed>(Wait);
         Assert.Equal(CloseCodes.AbnormalClosure, lost.Code);
         Assert.False(lost.WasClean);
+        Assert.Equal(1, app.ExpectMsg<Reconnecting>(Wait).Attempt);
 
-        var again = app.ExpectMsg<Opened>(Wait); // the BackoffSupervisor connected anew
+        var again = app.ExpectMsg<Opened>(Wait); // the ReconnectSupervisor connected anew
         serverSide.ExpectMsg<Opened>(Wait);
         again.Connection.Tell(new SendText("after reconnect"));
         Assert.Equal("after reconnect", app.ExpectMsg<TextReceived>(Wait).Text);

@@ -41,8 +41,18 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private IActorRef? _handshake, _reader, _writer, _pinger, _closer;
     private bool _finished;
     private bool _handshakeBusy;
+    // The application ended this connection (Close, Abort, or its handler stopped): a client does not
+    // reconnect then, whatever the close code turns out to be (an unanswered close ends in 1006).
+    private bool _closeAsked;
 
     public IStash Stash { get; set; } = null!;
+
+    /// <summary>To the parent of a client with reconnect on (its <see cref="ReconnectSupervisor"/>):
+    /// the connection is OPEN, so the time it stays up can be measured.</summary>
+    public sealed record ReachedOpen
+    {
+        public static readonly ReachedOpen Instance = new();
+    }
 
     /// <summary>A server-side connection over <paramref name="tcp"/>, the accepted socket's actor.</summary>
     public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, Props handlerProps, string id) =>
@@ -176,10 +186,12 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         switch (message)
         {
             case Close:
+                _closeAsked = true;
                 _tcp.Tell(Tcp.Abort.Instance);
                 Finish(new Closed(CloseCodes.AbnormalClosure, "closed before the opening handshake completed", false));
                 break;
             case Abort:
+                _closeAsked = true;
                 _tcp.Tell(Tcp.Abort.Instance);
                 Finish(new Closed(CloseCodes.AbnormalClosure, "aborted", false));
                 break;
@@ -210,6 +222,8 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _trace.Emit(Direction.Local, "ACTOR", $"connection tree: {Self.Path.ToStringWithoutAddress()} with " +
                 string.Join(", ", Context.GetChildren().Where(c => !c.Equals(_handshake)).Select(c => c.Path.Name)) + " (the handshake child has stopped)");
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
+        if (_role == Role.Client && _settings.ReconnectEnabled)
+            Context.Parent.Tell(ReachedOpen.Instance);
         _handler.Tell(new Opened(_writer, _role, _remote, opened.Path));
         if (!opened.Leftover.IsEmpty)
             _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
@@ -228,9 +242,11 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _writer.Forward(message);
                 break;
             case Close or WriterActor.CloseFrameWritten:
+                _closeAsked |= message is Close;
                 _closer.Forward(message);
                 break;
             case Abort:
+                _closeAsked = true;
                 _trace.Emit(Direction.Error, "TCP", "aborted by the application");
                 _tcp.Tell(Tcp.Abort.Instance);
                 break;
@@ -263,7 +279,10 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         if (t.ActorRef.Equals(_tcp))
             ToCloserBehindReader().Tell(new CloseCoordinator.TcpLost("the TCP connection actor stopped"));
         else if (t.ActorRef.Equals(_handler))
+        {
+            _closeAsked = true;
             _closer.Tell(new Close(CloseCodes.GoingAway, "handler stopped"));
+        }
         else if (t.ActorRef.Equals(_closer))
         {
             _tcp.Tell(Tcp.Abort.Instance);
@@ -310,7 +329,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             Context.Stop(child);
         }
 
-        if (_role == Role.Client && _settings.ReconnectEnabled && ShouldReconnect(closed))
+        if (_role == Role.Client && _settings.ReconnectEnabled && !_closeAsked && ShouldReconnect(closed))
             throw new ConnectionLostException(closed);
         // A handler that is already gone (it stopped, or failed and was stopped) sends no Terminated
         // again: waiting for one would keep this connection alive for ever.

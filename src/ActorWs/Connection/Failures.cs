@@ -25,14 +25,14 @@ public sealed class KeepAliveTimeoutException(TimeSpan timeout)
 /// or it sent pings faster than it reads their pongs.</summary>
 public sealed class SendBufferOverflowException(string message) : Exception(message);
 
-/// <summary>Thrown by a client connection after an abnormal close, so that its backoff supervisor
-/// reconnects (RFC 6455 §7.2.3).</summary>
+/// <summary>Thrown by a client connection after an abnormal close, so that its
+/// <see cref="ReconnectSupervisor"/> reconnects (RFC 6455 §7.2.3).</summary>
 public sealed class ConnectionLostException(Closed closed)
     : Exception($"connection lost: {closed}")
 {
     public Closed Closed { get; } = closed;
 
     /// <summary>None: this is the expected way to ask the supervisor for a reconnect, not a bug, and
-    /// the BackoffSupervisor logs every failure it handles, stack trace included.</summary>
+    /// a log that prints it should not make it look like one.</summary>
     public override string? StackTrace => null;
 }

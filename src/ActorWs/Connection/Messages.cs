@@ -35,6 +35,18 @@ public sealed record Closed(ushort Code, string Reason, bool WasClean)
     public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean})";
 }
 
+/// <summary>
+/// Client with reconnect on: the connection whose <see cref="Closed"/> came just before was lost, and
+/// a new one starts after <paramref name="Delay"/> (RFC 6455 §7.2.3). <paramref name="Attempt"/> counts
+/// the reconnects since the client started or since a connection stayed up for reconnect.reset-after.
+/// The new connection's events follow: <see cref="Opened"/> … <see cref="Closed"/>, or only
+/// <see cref="Closed"/> when it cannot connect, or when the application sends the client
+/// <see cref="Close"/> or <see cref="Abort"/> before the delay has passed (1006; the client then stops).
+/// A <see cref="Closed"/> that no Reconnecting follows is the client's last: its actor stops, which a
+/// watch on it tells for certain.
+/// </summary>
+public sealed record Reconnecting(int Attempt, TimeSpan Delay);
+
 /// <summary>More than the high watermark of bytes waits to be written: stop sending until
 /// <see cref="SendBufferDrained"/>.</summary>
 public sealed record SendBufferHigh(long BufferedBytes);
