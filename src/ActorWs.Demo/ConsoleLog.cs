@@ -37,8 +37,8 @@ public static class DemoConsole
                     standardErrorFromLevel: LogEventLevel.Error)
                 .CreateLogger();
         var akka = ConfigurationFactory.ParseString("""
-            akka.loggers = ["ActorWs.Logging.SerilogLogger, ActorWs"]
-            akka.logger-formatter = "ActorWs.Logging.SerilogLogMessageFormatter, ActorWs"
+            akka.loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+            akka.logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
             akka.loglevel = WARNING
             akka.stdout-loglevel = OFF
             akka.log-dead-letters = off

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using LogEvent = Serilog.Events.LogEvent;
+
+namespace ActorWs.Demo.Tests;
+
+[CollectionDefinition(nameof(DemoLoggingTests), DisableParallelization = true)]
+public sealed class GlobalSerilogLogger; // Serilog's Log.Logger is process-wide
+
+/// <summary>The demo's Akka log goes to Serilog through Akka.Logger.Serilog, with the level, the
+/// class that logged as SourceContext, and the message template kept as a template.</summary>
+[Collection(nameof(DemoLoggingTests))]
+public sealed class DemoLoggingTests
+{
+    /// <summary>Completes with the first event whose template is the one looked for.</summary>
+    private sealed class TemplateSink(string template) : ILogEventSink
+    {
+        public TaskCompletionSource<LogEvent> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Emit(LogEvent logEvent)
+        {
+            if (logEvent.MessageTemplate.Text == template)
+                Seen.TrySetResult(logEvent);
+        }
+    }
+
+    private sealed class Chatty : ReceiveActor
+    {
+        public Chatty()
+        {
+            var log = Context.GetLogger();
+            Receive<string>(peer => log.Warning("Peer {Peer} sent {Count} frames", peer, 3));
+        }
+    }
+
+    [Fact]
+    public async Task Akka_warnings_reach_Serilog_with_their_level_class_and_template()
+    {
+        var sink = new TemplateSink("Peer {Peer} sent {Count} frames");
+        var previous = Log.Logger;
+        Log.Logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(sink).CreateLogger();
+        var system = DemoConsole.CreateSystem("logging", Config.Empty, print: false);
+        try
+        {
+            system.ActorOf(Props.Create(() => new Chatty())).Tell("127.0.0.1");
+            var e = await sink.Seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(LogEventLevel.Warning, e.Level);
+            Assert.Equal("Peer \"127.0.0.1\" sent 3 frames", e.RenderMessage());
+            Assert.Contains(nameof(Chatty), e.Properties["SourceContext"].ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+            Log.Logger = previous;
+        }
+    }
+}
