@@ -291,7 +291,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     }
 
     /// <summary>
-    /// The mapping of DESIGN.md's table: a child's typed failure decides the close code; the child
+    /// The close-code policy (docs/ARCHITECTURE.md): a child's typed failure decides the close code; the child
     /// is stopped, and the close coordinator carries the close out (or TCP is aborted when the
     /// writer or the coordinator itself is the one that failed).
     /// </summary>

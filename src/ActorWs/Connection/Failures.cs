@@ -4,7 +4,7 @@ namespace ActorWs;
 
 /// <summary>
 /// The failures a connection's children throw. The connection actor's supervisor strategy is the
-/// one place that turns them into close codes (DESIGN.md, "Supervision and close codes").
+/// one place that turns them into close codes (docs/ARCHITECTURE.md, "Close-code policy").
 /// </summary>
 public static class FailureCodes
 {

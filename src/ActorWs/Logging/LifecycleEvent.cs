@@ -19,7 +19,7 @@ public enum Direction
 }
 
 /// <summary>
-/// One step in a connection's life (DESIGN.md "Logging"): the side, the direction, a category
+/// One step in a connection's life (docs/ARCHITECTURE.md, "Observability"): the side, the direction, a category
 /// (TCP, HTTP, HAND, STATE, FRAME, APP, PING, ACTOR, RETRY) and a message. Published to the actor
 /// system's event stream when <c>actorws.trace-lifecycle = on</c>; the demo prints them, tests
 /// subscribe to them.
