@@ -1,3 +1,4 @@
+using System.Text;
 using static ActorWs.Protocol.Tests.Wire;
 
 namespace ActorWs.Protocol.Tests;
@@ -145,5 +146,21 @@ public class CloseStatusTests
         Assert.False(status.CanSend(out var why));
         Assert.Contains("surrogate", why);
         Assert.Throws<ArgumentException>(() => status.ToPayload());
+    }
+
+    [Theory]
+    [InlineData(123, "", 123)]
+    [InlineData(124, "", 123)]
+    [InlineData(121, "é", 123)]
+    [InlineData(122, "é", 122)]  // the 2-byte é would make 124: left out whole, never cut in half
+    [InlineData(121, "😀", 121)] // the 4-byte emoji would make 125: left out whole
+    public void A_reason_the_endpoint_writes_itself_is_cut_at_a_code_point_to_fit_123_bytes(int asciiBytes, string tail, int expectedBytes)
+    {
+        var reason = new string('a', asciiBytes) + tail;
+        var fitted = new CloseStatus(CloseCodes.ProtocolError, reason).WithReasonThatFits();
+        Assert.Equal(CloseCodes.ProtocolError, fitted.Code);
+        Assert.True(fitted.CanSend(out var why), why);
+        Assert.StartsWith(fitted.Reason, reason);
+        Assert.Equal(expectedBytes, Encoding.UTF8.GetByteCount(fitted.Reason));
     }
 }

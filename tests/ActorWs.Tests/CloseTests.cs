@@ -174,13 +174,17 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
     [InlineData(CloseCodes.TlsHandshakeFailure)]
     [InlineData(999)]
     [InlineData(5000)]
-    public void Codes_reserved_for_local_use_are_never_written_and_1000_is_sent_instead(ushort code)
+    public void A_close_code_that_may_not_be_sent_is_refused_where_the_application_asks_for_it(ushort code)
     {
-        var c = OpenConnection(out var connection);
-        connection.Tell(new Close(code, "app asked"));
-        var close = c.ExpectFrame();
-        Assert.Equal(Opcode.Close, close.Opcode);
-        Assert.Equal(CloseCodes.NormalClosure, close.CloseCode);
+        var e = Assert.Throws<ArgumentException>(() => new Close(code, "app asked"));
+        Assert.Contains($"{code}", e.Message);
+    }
+
+    [Fact]
+    public void A_close_reason_over_123_UTF8_bytes_is_refused_where_the_application_asks_for_it()
+    {
+        Assert.Throws<ArgumentException>(() => new Close(CloseCodes.NormalClosure, new string('é', 62)));
+        Assert.Equal(123, new CloseStatus(CloseCodes.NormalClosure, new string('a', 123)).ToPayload().Length - 2);
     }
 
     [Fact]

@@ -92,5 +92,23 @@ public readonly record struct CloseStatus(ushort Code, string Reason)
         return payload;
     }
 
+    /// <summary>This status with its reason cut, at a code point, to the 123 UTF-8 bytes a close frame
+    /// holds (§5.5): for reasons an endpoint writes itself, such as a violation's, whose length it does
+    /// not control.</summary>
+    public CloseStatus WithReasonThatFits()
+    {
+        if (Encoding.UTF8.GetByteCount(Reason) <= MaxReasonBytes)
+            return this;
+        int bytes = 0, chars = 0;
+        foreach (var rune in Reason.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxReasonBytes)
+                break;
+            bytes += rune.Utf8SequenceLength;
+            chars += rune.Utf16SequenceLength;
+        }
+        return this with { Reason = Reason[..chars] };
+    }
+
     public override string ToString() => Reason.Length == 0 ? $"{Code}" : $"{Code} '{Reason}'";
 }

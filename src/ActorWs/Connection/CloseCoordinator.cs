@@ -172,13 +172,11 @@ public sealed class CloseCoordinator : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary><paramref name="status"/>'s code may be sent: <see cref="Close"/> checks the
+    /// application's, and failures carry codes of the close-code policy.</summary>
     private void StartClosing(CloseStatus status, bool failing)
     {
-        if (!status.CanSend(out var why))
-        {
-            _trace.Emit(Direction.Error, "APP", $"close {status} refused ({why}); closing with 1000 instead");
-            status = CloseStatus.Normal();
-        }
+        status = status.WithReasonThatFits();
         _sent = status;
         _failing = failing;
         // Timed from before the frame goes out: whoever sees the frame may count on the timer running.

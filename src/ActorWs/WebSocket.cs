@@ -1,0 +1,117 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using ActorWs.Protocol;
+
+namespace ActorWs;
+
+/// <summary>
+/// Every message an application exchanges with a WebSocket connection, in one place, as Akka.IO's
+/// <c>Tcp</c> keeps its own. A handler actor receives the <see cref="Event"/>s; it sends the
+/// <see cref="Command"/>s to the connection (<see cref="Opened.Connection"/>), or to a client's actor.
+/// Everything is immutable. <c>using static ActorWs.WebSocket;</c> brings the short names into scope.
+/// </summary>
+/// <remarks>
+/// Events that can reach a handler after it has stopped — the connection only learns of the stop
+/// through a watch, and a close races with whatever is already on its way — are
+/// <see cref="IDeadLetterSuppression"/>: they are the ordinary end of a connection, not lost work.
+/// Received messages are not: a text or binary message that finds its handler gone is data lost,
+/// and the dead-letter log should say so.
+/// </remarks>
+public static class WebSocket
+{
+    /// <summary>What an application asks of a connection.</summary>
+    public abstract record Command;
+
+    /// <summary>What a connection tells its handler.</summary>
+    public abstract record Event;
+
+    // ------------------------------------------------------------------ commands
+
+    /// <summary>Send a text message.</summary>
+    public sealed record SendText(string Text) : Command;
+
+    /// <summary>Send a binary message. The array must not be changed after sending.</summary>
+    public sealed record SendBinary(byte[] Data) : Command;
+
+    /// <summary>Send a ping with up to 125 bytes of payload (RFC 6455 §5.5.2); the pong arrives as
+    /// <see cref="PongReceived"/>.</summary>
+    public sealed record SendPing(byte[] Payload) : Command
+    {
+        /// <summary>Checked here, where the application makes the mistake, rather than in the writer,
+        /// where it would fail the connection.</summary>
+        public byte[] Payload { get; } = Payload.Length <= FrameHeader.MaxControlPayload ? Payload
+            : throw new ArgumentException($"a ping carries at most 125 bytes (RFC 6455 §5.5), not {Payload.Length}", nameof(Payload));
+    }
+
+    /// <summary>Start the closing handshake (RFC 6455 §7.1.2) with a code that may be sent (not 1005,
+    /// 1006 or 1015, nor one outside the registered ranges, §7.4) and a reason of at most 123 UTF-8
+    /// bytes. Checked here: a code that could never go on the wire is the application's mistake.</summary>
+    public sealed record Close : Command
+    {
+        public Close(ushort Code = CloseCodes.NormalClosure, string Reason = "")
+        {
+            if (!new CloseStatus(Code, Reason).CanSend(out var why))
+                throw new ArgumentException(why, nameof(Code));
+            this.Code = Code;
+            this.Reason = Reason;
+        }
+
+        public ushort Code { get; }
+        public string Reason { get; }
+    }
+
+    /// <summary>Drop the TCP connection at once, with no closing handshake (reported as 1006).</summary>
+    public sealed record Abort : Command
+    {
+        public static readonly Abort Instance = new();
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// <summary>The opening handshake completed: the connection is OPEN (RFC 6455 §4.1, §4.2.2).
+    /// <paramref name="Connection"/> takes the commands. It is the connection's writer, which frames
+    /// <see cref="SendText"/>, <see cref="SendBinary"/> and <see cref="SendPing"/> at once and passes
+    /// <see cref="Close"/> and <see cref="Abort"/> on to the connection actor: one actor hop less per
+    /// message than through the connection actor. It stops when the connection closes.</summary>
+    public sealed record Opened(IActorRef Connection, Role Role, EndPoint? RemoteAddress, string Path) : Event;
+
+    /// <summary>A whole text message, validated as UTF-8.</summary>
+    public sealed record TextReceived(string Text) : Event;
+
+    /// <summary>A whole binary message.</summary>
+    public sealed record BinaryReceived(byte[] Data) : Event;
+
+    /// <summary>A pong arrived (answering our ping, or unsolicited, RFC 6455 §5.5.3).</summary>
+    public sealed record PongReceived(byte[] Payload) : Event, IDeadLetterSuppression;
+
+    /// <summary>More than the high watermark of bytes waits to be written: stop sending until
+    /// <see cref="SendBufferDrained"/>.</summary>
+    public sealed record SendBufferHigh(long BufferedBytes) : Event, IDeadLetterSuppression;
+
+    /// <summary>The send buffer fell back to half the high watermark: sending may resume.</summary>
+    public sealed record SendBufferDrained(long BufferedBytes) : Event, IDeadLetterSuppression;
+
+    /// <summary>
+    /// The connection is CLOSED; exactly one per connection, always its last event. <paramref name="Code"/>
+    /// is the peer's close code when a close frame arrived, the code we sent when we failed the
+    /// connection, or one never sent on the wire: 1005 (a close frame without a code), 1006 (TCP lost
+    /// without a closing handshake, RFC 6455 §7.1.5).
+    /// </summary>
+    public sealed record Closed(ushort Code, string Reason, bool WasClean) : Event, IDeadLetterSuppression
+    {
+        public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean})";
+    }
+
+    /// <summary>
+    /// Client with reconnect on: the connection whose <see cref="Closed"/> came just before was lost, and
+    /// a new one starts after <paramref name="Delay"/> (RFC 6455 §7.2.3). <paramref name="Attempt"/> counts
+    /// the reconnects since the client started or since a connection stayed up for reconnect.reset-after.
+    /// The new connection's events follow: <see cref="Opened"/> … <see cref="Closed"/>, or only
+    /// <see cref="Closed"/> when it cannot connect, or when the application sends the client
+    /// <see cref="Close"/> or <see cref="Abort"/> before the delay has passed (1006; the client then stops).
+    /// A <see cref="Closed"/> that no Reconnecting follows is the client's last: its actor stops, which a
+    /// watch on it tells for certain.
+    /// </summary>
+    public sealed record Reconnecting(int Attempt, TimeSpan Delay) : Event, IDeadLetterSuppression;
+}
