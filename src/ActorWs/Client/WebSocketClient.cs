@@ -24,6 +24,7 @@ public static class WebSocketClient
         if (uri.Scheme != "ws")
             throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
         settings ??= WebSocketSettings.Create(system.Settings.Config);
+        Transport.Preload.Once();
         var connection = ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(connection, name);
