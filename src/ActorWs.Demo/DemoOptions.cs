@@ -27,6 +27,8 @@ public sealed record DemoOptions
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
           ActorWs.Demo serve [--port N] [--host H] [--quiet]
                                                         echo server (text as text, binary as binary);
+                                                        --port 0: any free port; the first line printed is
+                                                        LISTENING <port> ...;
                                                         --quiet: no lifecycle log (for benchmarks)
           ActorWs.Demo connect ws://HOST:PORT/PATH       interactive client: each line is sent as text,
                                                         what arrives is printed, end of input closes (1000)
@@ -66,7 +68,10 @@ public sealed record DemoOptions
                 "-h" or "--help" => options with { Verb = Verb.Help },
                 "--scenario" => options with { Scenario = OneOf(Value(), Scenarios, "scenario") },
                 "--role" => options with { Role = OneOf(Value(), ["server", "client"], "role") },
-                "--port" => options with { Port = int.TryParse(Value(), out var p) && p is > 0 and <= 65535 ? p : throw new UsageException($"--port takes a number from 1 to 65535, not '{args[i]}'") },
+                // 0 (any free port, printed on the LISTENING line) only for serve: a scenario's client
+                // is started with the server's --port.
+                "--port" => options with { Port = int.TryParse(Value(), out var p) && p is >= 0 and <= 65535 && (p > 0 || options.Verb == Verb.Serve) ? p
+                    : throw new UsageException($"--port takes a number from 1 to 65535 (0 too, with serve), not '{args[i]}'") },
                 "--host" => options with { Host = Value() },
                 "--quiet" => options with { Quiet = true },
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },

@@ -58,7 +58,8 @@ static async Task<int> Serve(DemoOptions options)
     {
         var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), WebSocketSettings.Create(config));
         // Scripts (bench/run.sh, tests) wait for this line.
-        Console.WriteLine($"LISTENING {server.Endpoint.Port} echo server on {server.Uri} (Ctrl+C to stop)");
+        var capacity = server.MaxConnections == int.MaxValue ? "no connection limit" : $"max-connections {server.MaxConnections}";
+        Console.WriteLine($"LISTENING {server.Endpoint.Port} echo server on {server.Uri}, {capacity} (Ctrl+C to stop)");
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -172,8 +172,15 @@ public sealed class DemoScenarioTests
         Assert.Contains("CLIENT ·  [STATE] closed with 1000 (normal closure), wasClean=True", log);
     }
 
+    [Fact]
+    public void Serve_takes_port_0_for_any_free_port()
+    {
+        Assert.Equal(0, DemoOptions.Parse(["serve", "--port", "0"]).Port);
+    }
+
     [Theory]
     [InlineData("--port", "x")]
+    [InlineData("--port", "0")]
     [InlineData("--scenario", "nope")]
     [InlineData("--bogus")]
     [InlineData("connect", "http://example")]

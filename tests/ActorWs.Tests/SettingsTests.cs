@@ -28,6 +28,16 @@ public sealed class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(60), s.ReconnectMaxBackoff);
         Assert.True(s.ReconnectEnabled);
         Assert.False(s.TraceLifecycle);
+        Assert.Null(s.MaxConnections); // auto: derived from the descriptor limit at server start
+        Assert.Equal(TimeSpan.FromSeconds(5), s.RetryAfter);
+    }
+
+    [Fact]
+    public void Max_connections_takes_a_number_instead_of_auto()
+    {
+        var s = WebSocketSettings.Create(ConfigurationFactory.ParseString("actorws { max-connections = 100, retry-after = 30s }"));
+        Assert.Equal(100, s.MaxConnections);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.RetryAfter);
     }
 
     [Fact]
@@ -55,6 +65,10 @@ public sealed class SettingsTests
     [InlineData("actorws.tcp.accept-backlog = 0", "actorws.tcp.accept-backlog")]
     [InlineData("actorws.tcp.receive-buffer-size = -1", "actorws.tcp.receive-buffer-size")]
     [InlineData("actorws.tcp.drain-timeout = 0s", "actorws.tcp.drain-timeout")]
+    [InlineData("actorws.max-connections = 0", "actorws.max-connections")]
+    [InlineData("actorws.max-connections = -5", "actorws.max-connections")]
+    [InlineData("actorws.max-connections = \"lots\"", "actorws.max-connections")]
+    [InlineData("actorws.retry-after = 0s", "actorws.retry-after")]
     [InlineData("actorws.limits { max-frame-size = 2 MiB, max-message-size = 1 MiB }", "actorws.limits.max-message-size")]
     public void Bad_value_fails_with_a_message_naming_the_key(string hocon, string key)
     {

@@ -13,6 +13,10 @@ public sealed record WebSocketSettings
     /// <summary>The resource name that upgrades; null for any path.</summary>
     public string? Path { get; init; }
     public IReadOnlySet<string>? AllowedOrigins { get; init; }
+    /// <summary>Null: derived from the descriptor limit when the server starts (auto).</summary>
+    public int? MaxConnections { get; init; }
+    /// <summary>The Retry-After of the 503 that refuses a connection past <see cref="MaxConnections"/>.</summary>
+    public required TimeSpan RetryAfter { get; init; }
 
     public required int MaxReadSize { get; init; }
     /// <summary>Zero leaves the kernel's receive buffer to the OS.</summary>
@@ -70,6 +74,9 @@ public sealed record WebSocketSettings
             Port = r.Read("port", k => c.GetInt(k), v => v is >= 0 and <= 65535, "must be 0..65535"),
             Path = path == "*" ? null : r.Check("path", path, v => v.StartsWith('/'), "must be \"*\" or start with '/'"),
             AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
+            MaxConnections = r.Read("max-connections", k => c.GetString(k) == "auto" ? (int?)null : c.GetInt(k),
+                v => v is null or >= 1, "must be auto or at least 1"),
+            RetryAfter = r.Positive("retry-after"),
             MaxReadSize = (int)r.Size("tcp.max-read-size", 512, 16 << 20),
             ReceiveBufferSize = (int)r.Size("tcp.receive-buffer-size", 0, 64 << 20),
             AcceptBacklog = r.Read("tcp.accept-backlog", k => c.GetInt(k), v => v >= 1, "must be at least 1"),

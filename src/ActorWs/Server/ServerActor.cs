@@ -10,28 +10,62 @@ namespace ActorWs;
 
 /// <summary>
 /// Listens, and spawns one <see cref="ConnectionActor"/> (with its <see cref="SocketConnection"/>)
-/// per accepted connection. A failure in one connection stays in that connection's tree.
+/// per accepted connection, up to <c>actorws.max-connections</c>; past it, the accept loop refuses
+/// with 503 (<see cref="ConnectionCapacity"/>). A failure in one connection stays in that
+/// connection's tree.
 /// </summary>
-public sealed class ServerActor : ReceiveActor
+public sealed class ServerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Close every connection with 1001 (going away, §7.4.1) and stop listening.</summary>
     public sealed record Shutdown
     {
         public static readonly Shutdown Instance = new();
     }
+    /// <summary>The server listens: where, and how many connections it holds at most.</summary>
+    public sealed record Listening(IPEndPoint Endpoint, int MaxConnections);
     private sealed record Accepted(Socket Socket);
-    private sealed record AcceptFailed(string Why);
+    /// <summary>The first of a burst: the accept loop tells it, and counts the rest in the burst.</summary>
+    private sealed record BurstBegan(Burst Burst, string Why);
+    private sealed record ReportBurst(Burst Burst);
+
+    /// <summary>
+    /// Refusals, or failed accepts: events that come at a rate no log should follow. Counted from
+    /// the accept loop; the first after a quiet interval is told to the server, which logs it and
+    /// then once per interval how many followed, until an interval passes without any.
+    /// </summary>
+    private sealed class Burst(string counted, string ended)
+    {
+        private long _count;
+        public string Counted { get; } = counted;
+        public string Ended { get; } = ended;
+        /// <summary>The server's own: it is reporting this burst.</summary>
+        public bool Reporting { get; set; }
+
+        /// <summary>True for the first since the last <see cref="Take"/>.</summary>
+        public bool Count() => Interlocked.Increment(ref _count) == 1;
+        public long Take() => Interlocked.Exchange(ref _count, 0);
+    }
+
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
 
     private readonly WebSocketSettings _settings;
     private readonly IPEndPoint _endpoint;
     private readonly Props _handlerProps;
-    private readonly TaskCompletionSource<IPEndPoint> _bound;
+    private readonly TaskCompletionSource<Listening> _bound;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Trace _trace;
+    private readonly Burst _refusals = new("connections refused with 503", "no connection refused");
+    private readonly Burst _acceptFailures = new("failed accepts", "accepting again: no accept failed");
     private Socket? _listener;
+    private IPEndPoint? _local;
+    private ConnectionCapacity? _capacity;
     private long _accepted;
 
-    public ServerActor(WebSocketSettings settings, IPEndPoint endpoint, Props handlerProps, TaskCompletionSource<IPEndPoint> bound)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ServerActor(WebSocketSettings settings, IPEndPoint endpoint, Props handlerProps, TaskCompletionSource<Listening> bound)
     {
         _settings = settings;
         _endpoint = endpoint;
@@ -42,10 +76,31 @@ public sealed class ServerActor : ReceiveActor
         Receive<Accepted>(a =>
         {
             var id = $"conn-{++_accepted}";
-            var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings);
+            var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings, _capacity!.Release);
             Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, _handlerProps, id).UseLeanMailbox(Context.System), id);
         });
-        Receive<AcceptFailed>(f => _log.Warning("WebSocket server on {Endpoint}: accept failed: {Why}", _endpoint, f.Why));
+        Receive<BurstBegan>(b =>
+        {
+            if (b.Burst.Reporting)
+                return; // counted: the next report has it
+            b.Burst.Reporting = true;
+            Warn(b.Why);
+            Timers.StartPeriodicTimer(b.Burst, new ReportBurst(b.Burst), ReportInterval);
+        });
+        Receive<ReportBurst>(r =>
+        {
+            long count = r.Burst.Take();
+            var state = $"{_capacity!.Connections} connections open, max-connections {_capacity.MaxConnections}";
+            if (count > 0)
+            {
+                Warn($"{r.Burst.Counted} in the last {ReportInterval.TotalSeconds:0} s: {count} ({state})");
+                return;
+            }
+            r.Burst.Reporting = false;
+            Timers.Cancel(r.Burst);
+            _trace.Emit(Direction.Local, "TCP", $"{r.Burst.Ended} in the last {ReportInterval.TotalSeconds:0} s ({state})");
+            _log.Info("WebSocket server on {Endpoint}: {Ended} in the last {Seconds} s ({State})", _local, r.Burst.Ended, ReportInterval.TotalSeconds, state);
+        });
         Receive<Shutdown>(_ =>
         {
             StopListening();
@@ -55,18 +110,32 @@ public sealed class ServerActor : ReceiveActor
         });
     }
 
+    private void Warn(string why)
+    {
+        _trace.Emit(Direction.Error, "TCP", why);
+        _log.Warning("WebSocket server on {Endpoint}: {Why}", _local, why);
+    }
+
     /// <summary>Each connection is its own failure domain: whatever escapes one stops only it.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     protected override void PreStart()
     {
+        // Before the descriptors are counted, and while they are free.
+        Preload.Once();
+        // Akka starts its scheduler with the first timer, and whatever schedules meanwhile blocks
+        // its pool thread until the scheduler's loop has run on another. The first connections of
+        // a flood each start a handshake timer: the pool starved, and its remedy, a new thread,
+        // needs a descriptor. Started now, the scheduler runs before the first connection.
+        Context.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
         try
         {
             _listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             _listener.Bind(_endpoint);
             _listener.Listen(_settings.AcceptBacklog);
+            _capacity = ConnectionCapacity.Create(_settings);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or InvalidOperationException)
         {
             _listener?.Dispose();
             _listener = null; // never listened: PostStop must not report that it stopped
@@ -74,31 +143,60 @@ public sealed class ServerActor : ReceiveActor
             Context.Stop(Self);
             return;
         }
-        var local = (IPEndPoint)_listener.LocalEndPoint!;
-        _trace.Emit(Direction.Local, "TCP", $"listening on {local}");
-        _log.Info("WebSocket server listening on ws://{Endpoint}{Path}", local, _settings.Path ?? "/");
-        _bound.TrySetResult(local);
-        _ = AcceptLoop(_listener, Self);
+        _local = (IPEndPoint)_listener.LocalEndPoint!;
+        _trace.Emit(Direction.Local, "TCP", $"listening on {_local}");
+        _trace.Emit(Direction.Local, "TCP", _capacity.ToString());
+        if (_capacity.OverDescriptorLimit)
+            _log.Warning("WebSocket server listening on ws://{Endpoint}{Path}, {Capacity}: connections can use up the descriptors, " +
+                "and a process without one aborts when .NET next starts a thread", _local, _settings.Path ?? "/", _capacity);
+        else
+            _log.Info("WebSocket server listening on ws://{Endpoint}{Path}, {Capacity}", _local, _settings.Path ?? "/", _capacity);
+        _bound.TrySetResult(new Listening(_local, _capacity.MaxConnections));
+        _ = AcceptLoop(_listener, Self, _capacity, _refusals, _acceptFailures);
     }
 
-    private static async Task AcceptLoop(Socket listener, IActorRef server)
+    /// <summary>Admits or refuses each socket as it is accepted, before it reaches a mailbox: a socket
+    /// waiting there would hold a descriptor that nothing counts.</summary>
+    private static async Task AcceptLoop(Socket listener, IActorRef server, ConnectionCapacity capacity, Burst refusals, Burst acceptFailures)
     {
+        var backoff = MinAcceptBackoff;
         while (true)
         {
+            Socket socket;
             try
             {
-                server.Tell(new Accepted(await listener.AcceptAsync()));
+                socket = await listener.AcceptAsync();
             }
             catch (Exception e) when (e is ObjectDisposedException || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
             {
                 return; // stopped listening
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                continue; // that one client gave up while it waited in the backlog (accept(2): ECONNABORTED)
+            }
             catch (SocketException e)
             {
-                // Out of file descriptors, most likely: retrying at once would only spin.
-                server.Tell(new AcceptFailed(e.Message));
-                await Task.Delay(100);
+                // Out of descriptors (EMFILE, ENFILE) or of kernel memory (ENOBUFS, ENOMEM): retrying
+                // at once would spin, and only time (connections closing) helps. The open
+                // connections are served meanwhile.
+                if (acceptFailures.Count())
+                    server.Tell(new BurstBegan(acceptFailures, $"accept failed: {e.Message}; retrying from " +
+                        $"{MinAcceptBackoff.TotalMilliseconds:0} ms, doubling up to {MaxAcceptBackoff.TotalSeconds:0} s; open connections are served meanwhile"));
+                await Task.Delay(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                continue;
             }
+            backoff = MinAcceptBackoff;
+            if (capacity.TryAdmit())
+            {
+                server.Tell(new Accepted(socket));
+                continue;
+            }
+            capacity.Refuse(socket);
+            if (refusals.Count())
+                server.Tell(new BurstBegan(refusals, $"{capacity.Connections} connections open, {capacity}: " +
+                    $"new ones are refused with 503 (Retry-After {capacity.RetryAfterSeconds} s)"));
         }
     }
 

@@ -10,15 +10,19 @@ namespace ActorWs;
 /// </summary>
 public sealed class WebSocketServer
 {
-    private WebSocketServer(IActorRef actor, IPEndPoint endpoint, WebSocketSettings settings)
+    private WebSocketServer(IActorRef actor, ServerActor.Listening listening, WebSocketSettings settings)
     {
         Actor = actor;
-        Endpoint = endpoint;
+        Endpoint = listening.Endpoint;
+        MaxConnections = listening.MaxConnections;
         Settings = settings;
     }
 
     public IActorRef Actor { get; }
     public IPEndPoint Endpoint { get; }
+    /// <summary><c>actorws.max-connections</c> as the server applies it (auto resolved at start);
+    /// <see cref="int.MaxValue"/> for no limit.</summary>
+    public int MaxConnections { get; }
     public WebSocketSettings Settings { get; }
     public Uri Uri => new($"ws://{Endpoint}{Settings.Path ?? "/"}");
 
@@ -28,10 +32,10 @@ public sealed class WebSocketServer
     {
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         var address = await ResolveAsync(settings.Host);
-        var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bound = new TaskCompletionSource<ServerActor.Listening>(TaskCreationOptions.RunContinuationsAsynchronously);
         var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, bound)).UseLeanMailbox(system), name);
-        var endpoint = await bound.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return new WebSocketServer(actor, endpoint, settings);
+        var listening = await bound.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return new WebSocketServer(actor, listening, settings);
     }
 
     /// <summary>The address a host name or literal stands for (IPv4 first); a clear error when it has none.</summary>

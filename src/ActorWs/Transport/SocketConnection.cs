@@ -41,6 +41,8 @@ public sealed class SocketConnection : UntypedActor
     private readonly TimeSpan _drainTimeout;
     private readonly SocketAsyncEventArgs _receiveArgs = new();
     private readonly IActorRef _self;
+    // Told once, when the socket is disposed (after its drain): the server counts descriptors until then.
+    private Action? _disposed;
     private SocketAsyncEventArgs? _sendArgs;
     private readonly Queue<(Tcp.Write Write, IActorRef Commander)> _writes = new();
     private int _sentOfFirst;
@@ -53,9 +55,10 @@ public sealed class SocketConnection : UntypedActor
     private volatile bool _closed;
     private int _reading;
 
-    public SocketConnection(Socket socket, int maxReadSize, TimeSpan drainTimeout, int receiveBufferSize)
+    public SocketConnection(Socket socket, int maxReadSize, TimeSpan drainTimeout, int receiveBufferSize, Action? disposed = null)
     {
         _socket = socket;
+        _disposed = disposed;
         // Bounds what the kernel takes in for us while reading is paused; left to the OS, its
         // autotuning would let a peer park megabytes here behind a stuck handler.
         if (receiveBufferSize > 0)
@@ -124,14 +127,16 @@ public sealed class SocketConnection : UntypedActor
         }
     }
 
-    public static Props Props(Socket socket, WebSocketSettings settings) =>
-        Akka.Actor.Props.Create(() => new SocketConnection(socket, settings.MaxReadSize, settings.DrainTimeout, settings.ReceiveBufferSize));
+    /// <param name="disposed">Called once, when the socket is disposed, which can be after the actor
+    /// has stopped (<see cref="CloseGracefully"/>).</param>
+    public static Props Props(Socket socket, WebSocketSettings settings, Action? disposed = null) =>
+        Akka.Actor.Props.Create(() => new SocketConnection(socket, settings.MaxReadSize, settings.DrainTimeout, settings.ReceiveBufferSize, disposed));
 
     /// <summary>Starts the actor for an accepted or connected socket, beside Akka.IO's own under
     /// <c>/system</c>: it closes itself after Close, Abort or the end of TCP, and when its handler
     /// stops, so it outlives neither the socket nor the connection that uses it.</summary>
-    public static IActorRef Spawn(ActorSystem system, Socket socket, WebSocketSettings settings) =>
-        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, settings).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
+    public static IActorRef Spawn(ActorSystem system, Socket socket, WebSocketSettings settings, Action? disposed = null) =>
+        ((ExtendedActorSystem)system).SystemActorOf(Props(socket, settings, disposed).UseLeanMailbox(system), $"actorws-tcp-{Interlocked.Increment(ref _spawned)}");
 
     /// <summary>Connects to <paramref name="endpoint"/>, giving up after <paramref name="timeout"/>.</summary>
     public static async Task<Socket> ConnectAsync(EndPoint endpoint, TimeSpan timeout)
@@ -357,30 +362,40 @@ public sealed class SocketConnection : UntypedActor
         {
         }
         _socket.Dispose();
+        TakeDisposed()?.Invoke();
+    }
+
+    private Action? TakeDisposed() => Interlocked.Exchange(ref _disposed, null);
+
+    private void CloseAndDrain()
+    {
+        _closed = true;
+        CloseGracefully(_socket, _drainTimeout, TakeDisposed());
     }
 
     /// <summary>
     /// Our close: FIN now, and the socket kept open, reading and dropping, until the peer's FIN or
-    /// <c>tcp.drain-timeout</c>. Closed at once, a socket that still receives answers with a reset,
-    /// and a reset can destroy data the peer has not read yet (our close frame among it); a peer that
+    /// <paramref name="drainTimeout"/>; then it is disposed and <paramref name="disposed"/> told.
+    /// Closed at once, a socket that still receives answers with a reset (RFC 1122 §4.2.2.13), and a
+    /// reset can destroy data the peer has not read yet (our close frame among it); a peer that
     /// answers our close frame, or that was still sending when it came, would see exactly that.
     /// </summary>
-    private void CloseAndDrain()
+    internal static void CloseGracefully(Socket socket, TimeSpan drainTimeout, Action? disposed)
     {
-        _closed = true;
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            _socket.Dispose();
+            socket.Dispose();
+            disposed?.Invoke();
             return;
         }
-        _ = DrainAsync(_socket, _drainTimeout);
+        _ = DrainAsync(socket, drainTimeout, disposed);
     }
 
-    private static async Task DrainAsync(Socket socket, TimeSpan drainTimeout)
+    private static async Task DrainAsync(Socket socket, TimeSpan drainTimeout, Action? disposed)
     {
         var sink = ArrayPool<byte>.Shared.Rent(4096);
         try
@@ -397,6 +412,7 @@ public sealed class SocketConnection : UntypedActor
         {
             socket.Dispose();
             ArrayPool<byte>.Shared.Return(sink);
+            disposed?.Invoke();
         }
     }
 }
