@@ -83,7 +83,8 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             Assert.All(refusals, AssertRefusal);
             Assert.NotEmpty(refusals);
             Assert.False(server.HasExited, $"the server died:\n{server.Output}");
-            Assert.Contains("new ones are refused with 503", server.Output);
+            // The log line comes through the server's logger and a pipe: waited for, not read at once.
+            await server.WaitForLineAsync("new ones are refused with 503", Patience);
 
             // What it holds still works.
             for (int i = 0; i < open.Count; i++)
@@ -219,14 +220,42 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             }
         }
 
+        private readonly List<(string Fragment, TaskCompletionSource Seen)> _awaited = new();
+
         private void OnLine(string? line)
         {
             if (line is null)
                 return;
             lock (_output)
+            {
                 _output.AppendLine(line);
+                foreach (var (fragment, seen) in _awaited)
+                    if (line.Contains(fragment, StringComparison.Ordinal))
+                        seen.TrySetResult();
+            }
             if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
                 _listening.TrySetResult(line);
+        }
+
+        /// <summary>Completes when the server has printed a line containing <paramref name="fragment"/>
+        /// (already, or later); fails after <paramref name="patience"/> with what it did print.</summary>
+        public async Task WaitForLineAsync(string fragment, TimeSpan patience)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_output)
+            {
+                if (_output.ToString().Contains(fragment, StringComparison.Ordinal))
+                    return;
+                _awaited.Add((fragment, seen));
+            }
+            try
+            {
+                await seen.Task.WaitAsync(patience);
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"the server printed no line with '{fragment}' within {patience.TotalSeconds} s:\n{Output}");
+            }
         }
 
         public void Dispose()
