@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Serilog;
 using Serilog.Events;
+using ActorWs.Logging;
 
 namespace ActorWs.Demo;
 

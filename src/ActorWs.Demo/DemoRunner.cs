@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
 namespace ActorWs.Demo;
 

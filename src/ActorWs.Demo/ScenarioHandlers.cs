@@ -1,5 +1,6 @@
 using Akka.Actor;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
 namespace ActorWs.Demo;
 
@@ -90,7 +91,7 @@ public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
         Receive<Closed>(c =>
         {
             Timers.CancelAll();
-            if (!ConnectionActor.ShouldReconnect(c))
+            if (!c.WillReconnect)
                 done.TrySetResult(c);
         });
         ReceiveAny(_ => { });

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
 namespace ActorWs.Demo;
 

@@ -96,11 +96,13 @@ public static class WebSocket
     /// The connection is CLOSED; exactly one per connection, always its last event. <paramref name="Code"/>
     /// is the peer's close code when a close frame arrived, the code we sent when we failed the
     /// connection, or one never sent on the wire: 1005 (a close frame without a code), 1006 (TCP lost
-    /// without a closing handshake, RFC 6455 §7.1.5).
+    /// without a closing handshake, RFC 6455 §7.1.5). <paramref name="WillReconnect"/>: a client with
+    /// reconnect on starts another connection (<see cref="Reconnecting"/> follows); when false, this
+    /// is the client's last event.
     /// </summary>
-    public sealed record Closed(ushort Code, string Reason, bool WasClean) : Event, IDeadLetterSuppression
+    public sealed record Closed(ushort Code, string Reason, bool WasClean, bool WillReconnect = false) : Event, IDeadLetterSuppression
     {
-        public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean})";
+        public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean}{(WillReconnect ? ", reconnecting" : "")})";
     }
 
     /// <summary>
@@ -110,8 +112,7 @@ public static class WebSocket
     /// The new connection's events follow: <see cref="Opened"/> … <see cref="Closed"/>, or only
     /// <see cref="Closed"/> when it cannot connect, or when the application sends the client
     /// <see cref="Close"/> or <see cref="Abort"/> before the delay has passed (1006; the client then stops).
-    /// A <see cref="Closed"/> that no Reconnecting follows is the client's last: its actor stops, which a
-    /// watch on it tells for certain.
+    /// The <see cref="Closed"/> before it says <c>WillReconnect</c>; one that does not is the client's last.
     /// </summary>
     public sealed record Reconnecting(int Attempt, TimeSpan Delay) : Event, IDeadLetterSuppression;
 }

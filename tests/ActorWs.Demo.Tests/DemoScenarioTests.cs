@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Akka.Configuration;
 using ActorWs.Demo;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
 namespace ActorWs.Demo.Tests;
 

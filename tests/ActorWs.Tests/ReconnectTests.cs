@@ -67,7 +67,7 @@ public sealed class ReconnectTests : Akka.TestKit.Xunit2.TestKit
     private static Reconnecting ExpectLostThenReconnecting(TestProbe app)
     {
         var lost = app.ExpectMsg<Closed>(Wait);
-        Assert.Equal((CloseCodes.AbnormalClosure, false), (lost.Code, lost.WasClean));
+        Assert.Equal((CloseCodes.AbnormalClosure, false, true), (lost.Code, lost.WasClean, lost.WillReconnect));
         return app.ExpectMsg<Reconnecting>(Wait);
     }
 
@@ -204,8 +204,9 @@ public sealed class ReconnectTests : Akka.TestKit.Xunit2.TestKit
 
         app.ExpectMsg<Opened>(Wait).Connection.Tell(new Close(CloseCodes.GoingAway, "leaving"));
         var closed = app.ExpectMsg<Closed>(Wait);
-        Assert.Equal(new Closed(CloseCodes.GoingAway, "", true), closed);
-        Assert.True(ConnectionActor.ShouldReconnect(closed)); // a server's 1001 would be followed by a reconnect
+        // WillReconnect false: the client's last event, though a server's 1001 would be followed by a reconnect.
+        Assert.Equal(new Closed(CloseCodes.GoingAway, "", true, WillReconnect: false), closed);
+        Assert.True(ConnectionActor.ShouldReconnect(closed));
         ExpectTerminated(client, Wait);
         Scheduler.Advance(Max);
         app.ExpectNoMsg(Quiet);

@@ -1,4 +1,4 @@
-namespace ActorWs;
+namespace ActorWs.Client;
 
 /// <summary>
 /// The delays between a client's reconnects. Reconnect #1 waits a random time, uniformly in
@@ -8,7 +8,7 @@ namespace ActorWs;
 /// <see cref="Reset"/> (a connection that stayed up) starts again at #1 with a first delay drawn anew.
 /// No clock and no actor: the caller decides when a connection counts as stable.
 /// </summary>
-public sealed class ReconnectBackoff
+internal sealed class ReconnectBackoff
 {
     // 2^64 ticks is past any TimeSpan: doubling further only risks an infinity.
     private const int MaxDoublings = 64;

@@ -2,8 +2,10 @@ using Akka.Actor;
 using Akka.Event;
 using ActorWs.Dispatch;
 using ActorWs.Protocol;
+using ActorWs.Logging;
+using ActorWs.Connection;
 
-namespace ActorWs;
+namespace ActorWs.Client;
 
 /// <summary>
 /// The client's actor when reconnect is on, parent of one <see cref="ConnectionActor"/> at a time
@@ -18,7 +20,7 @@ namespace ActorWs;
 /// send goes to dead letters, as it would through the <see cref="Opened.Connection"/> of a closed
 /// connection; <see cref="Close"/> or <see cref="Abort"/> stops the client instead of reconnecting.</para>
 /// </summary>
-public sealed class ReconnectSupervisor : UntypedActor, IWithTimers
+internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
 {
     private sealed record Reconnect
     {

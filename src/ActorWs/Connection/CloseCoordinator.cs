@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// The closing handshake (RFC 6455 §7.1.2–§7.1.4, §5.5.1) and the TCP shutdown after it:
@@ -21,7 +22,7 @@ namespace ActorWs;
 /// still gets its reply, as from Node ws or python-websockets.
 /// It tells its parent <see cref="Finished"/> exactly once.
 /// </summary>
-public sealed class CloseCoordinator : UntypedActor, IWithTimers
+internal sealed class CloseCoordinator : UntypedActor, IWithTimers
 {
     /// <summary>From the reader: the peer's close frame, parsed.</summary>
     public sealed record CloseReceived(CloseStatus Status);

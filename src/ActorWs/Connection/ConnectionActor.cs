@@ -7,8 +7,9 @@ using Akka.IO;
 using ActorWs.Protocol;
 using ActorWs.Dispatch;
 using ActorWs.Transport;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// One WebSocket connection: the handler registered with its <see cref="SocketConnection"/>, the parent and
@@ -26,7 +27,7 @@ namespace ActorWs;
 /// a child's failure becomes a close code; children are stopped, never restarted, because their
 /// state (a half-parsed frame, bytes in flight) cannot be rebuilt.
 /// </summary>
-public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
+internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 {
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
@@ -320,6 +321,8 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         _trace.Emit(Direction.Local, "STATE", closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED");
         _trace.Emit(closed.WasClean ? Direction.Local : Direction.Error, "STATE", $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
         _log.Debug("WebSocket {Role} connection {Path} closed: {Closed}", _role, Self.Path, closed);
+        bool reconnect = _role == Role.Client && _settings.ReconnectEnabled && !_closeAsked && ShouldReconnect(closed);
+        closed = closed with { WillReconnect = reconnect };
         if (!_handler.IsNobody())
             _handler.Tell(closed);
         foreach (var child in Context.GetChildren().Where(c => !c.Equals(_handler)))
@@ -329,7 +332,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             Context.Stop(child);
         }
 
-        if (_role == Role.Client && _settings.ReconnectEnabled && !_closeAsked && ShouldReconnect(closed))
+        if (reconnect)
             throw new ConnectionLostException(closed);
         // A handler that is already gone (it stopped, or failed and was stopped) sends no Terminated
         // again: waiting for one would keep this connection alive for ever.

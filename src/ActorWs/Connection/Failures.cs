@@ -1,12 +1,13 @@
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// The failures a connection's children throw. The connection actor's supervisor strategy is the
 /// one place that turns them into close codes (docs/ARCHITECTURE.md, "Close-code policy").
 /// </summary>
-public static class FailureCodes
+internal static class FailureCodes
 {
     public static (ushort Code, string Reason) For(Exception failure) => failure switch
     {
@@ -18,16 +19,16 @@ public static class FailureCodes
 }
 
 /// <summary>No pong came within the pong timeout (RFC 6455 §5.5.2): the peer is gone or stuck.</summary>
-public sealed class KeepAliveTimeoutException(TimeSpan timeout)
+internal sealed class KeepAliveTimeoutException(TimeSpan timeout)
     : Exception($"no pong within {timeout.TotalSeconds:0.###} s");
 
 /// <summary>The peer does not read fast enough and the bytes waiting for it passed the hard limit,
 /// or it sent pings faster than it reads their pongs.</summary>
-public sealed class SendBufferOverflowException(string message) : Exception(message);
+internal sealed class SendBufferOverflowException(string message) : Exception(message);
 
 /// <summary>Thrown by a client connection after an abnormal close, so that its
 /// <see cref="ReconnectSupervisor"/> reconnects (RFC 6455 §7.2.3).</summary>
-public sealed class ConnectionLostException(Closed closed)
+internal sealed class ConnectionLostException(Closed closed)
     : Exception($"connection lost: {closed}")
 {
     public Closed Closed { get; } = closed;

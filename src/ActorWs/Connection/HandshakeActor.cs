@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// The opening handshake for one role (RFC 6455 §4). Server: reads the client's request, answers
@@ -10,7 +11,7 @@ namespace ActorWs;
 /// up at the handshake timeout, and it hands back the bytes that came after the head: they are
 /// the peer's first frames.
 /// </summary>
-public sealed class HandshakeActor : ReceiveActor, IWithTimers
+internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 {
     public sealed record Succeeded(string Path, ByteString Leftover);
     /// <summary>The handshake failed; for a server, <paramref name="Status"/> is the HTTP status already sent.</summary>

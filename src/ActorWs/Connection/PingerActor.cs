@@ -1,15 +1,16 @@
 using System.Buffers.Binary;
 using Akka.Actor;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// Keep-alive (RFC 6455 §5.5.2, §5.5.3): a ping every interval; a pong clears the deadline; no
 /// pong within the timeout throws <see cref="KeepAliveTimeoutException"/>, which the connection's
 /// supervisor turns into a 1011 close followed by a TCP abort if the peer stays silent.
 /// </summary>
-public sealed class PingerActor : UntypedActor, IWithTimers
+internal sealed class PingerActor : UntypedActor, IWithTimers
 {
     private sealed record Tick
     {

@@ -2,8 +2,9 @@ using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// Bytes to frames to messages (RFC 6455 §5, §6.2). Data messages go to the application's handler;
@@ -13,7 +14,7 @@ namespace ActorWs;
 /// It stops reading from TCP while the handler has more than <c>limits.max-handler-backlog</c>
 /// messages waiting, so a fast peer and a slow handler keep memory bounded.
 /// </summary>
-public sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
+internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record CheckBacklog
     {

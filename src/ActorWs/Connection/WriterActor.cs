@@ -3,8 +3,9 @@ using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
-namespace ActorWs;
+namespace ActorWs.Connection;
 
 /// <summary>
 /// Messages to frames to <c>Tcp.Write</c> (RFC 6455 §5, §6.1). One write is in flight at a time;
@@ -13,7 +14,7 @@ namespace ActorWs;
 /// bound is kept here: the handler hears <see cref="SendBufferHigh"/> past the high watermark,
 /// and past the hard limit the connection fails with 1008.
 /// </summary>
-public sealed class WriterActor : UntypedActor
+internal sealed class WriterActor : UntypedActor
 {
     /// <summary>From the reader: answer a ping (§5.5.2).</summary>
     public sealed record SendPong(byte[] Payload);

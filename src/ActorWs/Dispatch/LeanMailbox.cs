@@ -27,7 +27,7 @@ namespace ActorWs.Dispatch;
 /// A mailbox whose queue is nearly free when empty. Meets the deque requirement of
 /// <see cref="IWithUnboundedStash"/>, so plain and stashing actors can both use it.
 /// </summary>
-public sealed class LeanMailbox(Settings settings, Config config)
+internal sealed class LeanMailbox(Settings settings, Config config)
     : MailboxType(settings, config), IProducesMessageQueue<LeanMessageQueue>
 {
     /// <summary>The config path of the mailbox; what <see cref="Props.WithMailbox"/> is given.</summary>
@@ -41,7 +41,7 @@ public sealed class LeanMailbox(Settings settings, Config config)
 }
 
 /// <summary>Puts actors on the <see cref="LeanMailbox"/> without the application configuring it.</summary>
-public static class LeanMailboxProps
+internal static class LeanMailboxProps
 {
     private static readonly ConditionalWeakTable<ActorSystem, StrongBox<bool>> Usable = new();
     private static readonly Lock RegisterLock = new();
@@ -82,7 +82,7 @@ public static class LeanMailboxProps
 /// Multi-producer, single-consumer linked queue (Vyukov's intrusive MPSC queue) plus a prepend stack
 /// for <see cref="IDequeBasedMessageQueueSemantics.EnqueueFirst"/>.
 /// </summary>
-public sealed class LeanMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
+internal sealed class LeanMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
 {
     private sealed class Node
     {

@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using ActorWs.Protocol;
 
-namespace ActorWs;
+namespace ActorWs.Logging;
 
 /// <summary>Direction of a lifecycle event, as the demo's log shows it.</summary>
 public enum Direction
@@ -44,7 +44,7 @@ public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Dir
 /// The per-connection handle on lifecycle tracing. Callers test <see cref="Enabled"/> before
 /// building a message, so tracing off costs one branch.
 /// </summary>
-public sealed class Trace(ActorSystem system, Role side, string connection, bool enabled)
+internal sealed class Trace(ActorSystem system, Role side, string connection, bool enabled)
 {
     public static Trace Off(ActorSystem system, Role side) => new(system, side, "", false);
 

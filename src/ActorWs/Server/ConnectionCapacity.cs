@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using ActorWs.Protocol;
 using ActorWs.Transport;
 
-namespace ActorWs;
+namespace ActorWs.Server;
 
 /// <summary>
 /// The server's sockets against <c>actorws.max-connections</c>. A socket counts from its accept until

@@ -5,8 +5,10 @@ using Akka.Event;
 using ActorWs.Dispatch;
 using ActorWs.Protocol;
 using ActorWs.Transport;
+using ActorWs.Logging;
+using ActorWs.Connection;
 
-namespace ActorWs;
+namespace ActorWs.Server;
 
 /// <summary>
 /// Listens, and spawns one <see cref="ConnectionActor"/> (with its <see cref="SocketConnection"/>)
@@ -14,7 +16,7 @@ namespace ActorWs;
 /// with 503 (<see cref="ConnectionCapacity"/>). A failure in one connection stays in that
 /// connection's tree.
 /// </summary>
-public sealed class ServerActor : ReceiveActor, IWithTimers
+internal sealed class ServerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Close every connection with 1001 (going away, §7.4.1) and stop listening.</summary>
     public sealed record Shutdown

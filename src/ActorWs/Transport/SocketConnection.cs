@@ -23,7 +23,7 @@ namespace ActorWs.Transport;
 /// kernel takes at once is acknowledged without another message.
 /// </para>
 /// </summary>
-public sealed class SocketConnection : UntypedActor
+internal sealed class SocketConnection : UntypedActor
 {
     private sealed record ReadEnded(Tcp.ConnectionClosed Why);
     private sealed record SendCompleted(SocketError Error, int Bytes);

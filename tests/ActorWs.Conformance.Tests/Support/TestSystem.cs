@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using ActorWs.Logging;
 
 namespace ActorWs.Conformance.Tests.Support;
 

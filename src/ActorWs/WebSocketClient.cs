@@ -1,5 +1,7 @@
 using Akka.Actor;
 using ActorWs.Dispatch;
+using ActorWs.Client;
+using ActorWs.Connection;
 
 namespace ActorWs;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using ActorWs.Dispatch;
+using ActorWs.Server;
 
 namespace ActorWs;
 
