@@ -31,7 +31,7 @@ public sealed class ServerScenarioHandler : ReceiveActor, IWithTimers
         {
             if (scenario == "abnormal" && _connectionNumber == 1 && ++_received == demo.AbortAfter)
             {
-                Say(Context.System, Role.Server, Direction.Error, "APP", "simulating a lost network: dropping TCP with no close frame");
+                Say(Context.System, Role.Server, Direction.Error, TraceCategory.App, "simulating a lost network: dropping TCP with no close frame");
                 _connection.Tell(Abort.Instance);
             }
         });
@@ -44,7 +44,7 @@ public sealed class ServerScenarioHandler : ReceiveActor, IWithTimers
         ReceiveAny(_ => { });
     }
 
-    public static void Say(ActorSystem system, Role side, Direction direction, string category, string message) =>
+    public static void Say(ActorSystem system, Role side, Direction direction, TraceCategory category, string message) =>
         system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, "demo"));
 }
 
@@ -85,7 +85,7 @@ public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
         });
         Receive<CloseNow>(_ =>
         {
-            ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Sent, "APP", $"initiating the close: 1000 '{demo.CloseReason}' (RFC 6455 §7.1.2)");
+            ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Sent, TraceCategory.App, $"initiating the close: 1000 '{demo.CloseReason}' (RFC 6455 §7.1.2)");
             _connection.Tell(new Close(CloseCodes.NormalClosure, demo.CloseReason));
         });
         Receive<Closed>(c =>

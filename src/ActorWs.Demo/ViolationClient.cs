@@ -22,7 +22,7 @@ public static class ViolationClient
     ];
 
     /// <summary>Runs every case; returns the close code the server sent for each.</summary>
-    public static async Task<IReadOnlyList<ushort>> RunAsync(Uri url, Action<Direction, string, string> log, TimeSpan timeout)
+    public static async Task<IReadOnlyList<ushort>> RunAsync(Uri url, Action<Direction, TraceCategory, string> log, TimeSpan timeout)
     {
         var codes = new List<ushort>();
         foreach (var c in Cases)
@@ -30,7 +30,7 @@ public static class ViolationClient
             using var cts = new CancellationTokenSource(timeout);
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(url.Host, url.Port, cts.Token);
-            log(Direction.Local, "TCP", $"connected to {socket.RemoteEndPoint}");
+            log(Direction.Local, TraceCategory.Tcp, $"connected to {socket.RemoteEndPoint}");
             var handshake = ClientHandshake.Create(url);
             await socket.SendAsync(handshake.Request, cts.Token);
             var buffer = new byte[64 * 1024];
@@ -45,9 +45,9 @@ public static class ViolationClient
             while (head.Feed(buffer.AsSpan(0, count), out consumed) == HeadStatus.NeedMoreData);
             if (handshake.Validate(head.Head) is { } error)
                 throw new IOException(error);
-            log(Direction.Local, "STATE", "OPEN");
+            log(Direction.Local, TraceCategory.State, "OPEN");
 
-            log(Direction.Sent, "FRAME", $"misbehaving on purpose: {c.Name}");
+            log(Direction.Sent, TraceCategory.Frame, $"misbehaving on purpose: {c.Name}");
             await socket.SendAsync(c.Frame, cts.Token);
 
             using var decoder = new FrameDecoder(Role.Client, 1 << 20);
@@ -64,7 +64,7 @@ public static class ViolationClient
                     if (status == DecodeStatus.Frame && frame.Opcode == Opcode.Close)
                     {
                         CloseStatus.TryParse(frame.Payload, out var closeStatus, out _);
-                        log(Direction.Received, "FRAME", $"opcode=CLOSE {closeStatus} ({CloseCodes.Describe(closeStatus.Code)})");
+                        log(Direction.Received, TraceCategory.Frame, $"opcode=CLOSE {closeStatus} ({CloseCodes.Describe(closeStatus.Code)})");
                         code = closeStatus.Code;
                     }
                     if (status == DecodeStatus.NeedMoreData)
@@ -82,9 +82,9 @@ public static class ViolationClient
             while (await socket.ReceiveAsync(buffer, cts.Token) > 0)
             {
             }
-            log(Direction.Local, "TCP", "the server closed TCP");
+            log(Direction.Local, TraceCategory.Tcp, "the server closed TCP");
             var verdict = code == c.ExpectedCode ? "as the RFC requires" : $"EXPECTED {c.ExpectedCode}";
-            log(code == c.ExpectedCode ? Direction.Local : Direction.Error, "STATE", $"CLOSED: server answered {c.Name} with {code} {verdict}");
+            log(code == c.ExpectedCode ? Direction.Local : Direction.Error, TraceCategory.State, $"CLOSED: server answered {c.Name} with {code} {verdict}");
             codes.Add(code.Value);
         }
         return codes;

@@ -49,6 +49,8 @@ public static class WebSocket
     /// bytes. Checked here: a code that could never go on the wire is the application's mistake.</summary>
     public sealed record Close : Command
     {
+        /// <summary>A close with <paramref name="Code"/> and <paramref name="Reason"/>; throws
+        /// <see cref="ArgumentException"/> for a code that may not be sent or a reason that does not fit.</summary>
         public Close(ushort Code = CloseCodes.NormalClosure, string Reason = "")
         {
             if (!new CloseStatus(Code, Reason).CanSend(out var why))
@@ -57,13 +59,16 @@ public static class WebSocket
             this.Reason = Reason;
         }
 
+        /// <summary>The close code our close frame carries (RFC 6455 §7.4).</summary>
         public ushort Code { get; }
+        /// <summary>The reason our close frame carries, at most 123 UTF-8 bytes.</summary>
         public string Reason { get; }
     }
 
     /// <summary>Drop the TCP connection at once, with no closing handshake (reported as 1006).</summary>
     public sealed record Abort : Command
     {
+        /// <summary>The one instance.</summary>
         public static readonly Abort Instance = new();
     }
 
@@ -102,6 +107,7 @@ public static class WebSocket
     /// </summary>
     public sealed record Closed(ushort Code, string Reason, bool WasClean, bool WillReconnect = false) : Event, IDeadLetterSuppression
     {
+        /// <summary>The code with its meaning, the reason and how it ended, for logs.</summary>
         public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean}{(WillReconnect ? ", reconnecting" : "")})";
     }
 

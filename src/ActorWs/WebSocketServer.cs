@@ -19,12 +19,16 @@ public sealed class WebSocketServer
         Settings = settings;
     }
 
+    /// <summary>The server's actor, <c>/user/{name}</c>; each connection's tree is its child.</summary>
     public IActorRef Actor { get; }
+    /// <summary>The address it listens on (with the port chosen when 0 was asked for).</summary>
     public IPEndPoint Endpoint { get; }
     /// <summary><c>actorws.max-connections</c> as the server applies it (auto resolved at start);
     /// <see cref="int.MaxValue"/> for no limit.</summary>
     public int MaxConnections { get; }
+    /// <summary>The settings it runs with.</summary>
     public WebSocketSettings Settings { get; }
+    /// <summary>The ws:// URI a client connects to.</summary>
     public Uri Uri => new($"ws://{Endpoint}{Settings.Path ?? "/"}");
 
     /// <summary>Binds and returns once the server is listening. Settings default to the

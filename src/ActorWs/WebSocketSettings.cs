@@ -8,56 +8,83 @@ namespace ActorWs;
 /// </summary>
 public sealed record WebSocketSettings
 {
+    /// <summary>actorws.host: the address a server binds.</summary>
     public required string Host { get; init; }
+    /// <summary>actorws.port: the port a server binds; 0 picks a free one.</summary>
     public required int Port { get; init; }
     /// <summary>The resource name that upgrades; null for any path.</summary>
     public string? Path { get; init; }
+    /// <summary>actorws.allowed-origins (RFC 6455 §10.2); null accepts any origin, or none.</summary>
     public IReadOnlySet<string>? AllowedOrigins { get; init; }
     /// <summary>Null: derived from the descriptor limit when the server starts (auto).</summary>
     public int? MaxConnections { get; init; }
     /// <summary>The Retry-After of the 503 that refuses a connection past <see cref="MaxConnections"/>.</summary>
     public required TimeSpan RetryAfter { get; init; }
 
+    /// <summary>actorws.tcp.max-read-size: most bytes taken from the socket in one read.</summary>
     public required int MaxReadSize { get; init; }
     /// <summary>Zero leaves the kernel's receive buffer to the OS.</summary>
     public required int ReceiveBufferSize { get; init; }
+    /// <summary>actorws.tcp.accept-backlog: connections the kernel queues before they are accepted.</summary>
     public required int AcceptBacklog { get; init; }
+    /// <summary>actorws.tcp.drain-timeout: how long our closed socket reads and drops what the peer still sends.</summary>
     public required TimeSpan DrainTimeout { get; init; }
 
+    /// <summary>actorws.handshake.timeout: from accept (or connect) to a completed opening handshake.</summary>
     public required TimeSpan HandshakeTimeout { get; init; }
+    /// <summary>actorws.handshake.max-head-size: the largest HTTP head accepted.</summary>
     public required int MaxHandshakeHeadSize { get; init; }
 
+    /// <summary>actorws.limits.max-frame-size: the largest frame payload (RFC 6455 §10.4), checked from the header.</summary>
     public required long MaxFrameSize { get; init; }
+    /// <summary>actorws.limits.max-message-size: the largest message, all its fragments together.</summary>
     public required long MaxMessageSize { get; init; }
+    /// <summary>actorws.limits.max-fragments: most fragments in one message.</summary>
     public required int MaxFragments { get; init; }
+    /// <summary>actorws.limits.max-pending-control: pongs waiting to be written before a ping flood closes with 1008.</summary>
     public required int MaxPendingControl { get; init; }
     /// <summary>Zero turns receive-side back-pressure off.</summary>
     public required int MaxHandlerBacklog { get; init; }
 
     /// <summary>Zero disables keep-alive.</summary>
     public required TimeSpan PingInterval { get; init; }
+    /// <summary>actorws.keep-alive.pong-timeout: no pong within it fails the connection with 1011.</summary>
     public required TimeSpan PongTimeout { get; init; }
 
+    /// <summary>actorws.close.timeout: the wait for the peer's close frame after ours (RFC 6455 §7.1.2).</summary>
     public required TimeSpan CloseTimeout { get; init; }
+    /// <summary>actorws.close.fin-wait-timeout: a client's wait for the server to close TCP first (RFC 6455 §7.1.1).</summary>
     public required TimeSpan FinWaitTimeout { get; init; }
+    /// <summary>actorws.close.flush-timeout: the longest our close frame waits for the handler's answers to what was read before it.</summary>
     public required TimeSpan FlushTimeout { get; init; }
 
+    /// <summary>actorws.write.high-watermark: queued bytes past which the handler is told SendBufferHigh.</summary>
     public required long WriteHighWatermark { get; init; }
+    /// <summary>actorws.write.max-buffered: queued bytes past which the connection closes with 1008.</summary>
     public required long WriteMaxBuffered { get; init; }
 
+    /// <summary>actorws.reconnect.enabled: a client reconnects after an abnormal close.</summary>
     public required bool ReconnectEnabled { get; init; }
+    /// <summary>actorws.reconnect.min-backoff: the shortest first reconnect delay.</summary>
     public required TimeSpan ReconnectMinBackoff { get; init; }
+    /// <summary>actorws.reconnect.first-delay-max: the longest first reconnect delay (RFC 6455 §7.2.3).</summary>
     public required TimeSpan ReconnectFirstDelayMax { get; init; }
+    /// <summary>actorws.reconnect.max-backoff: the cap of the doubling delay.</summary>
     public required TimeSpan ReconnectMaxBackoff { get; init; }
+    /// <summary>actorws.reconnect.random-factor: each later delay is multiplied by 1 + random(0, this).</summary>
     public required double ReconnectRandomFactor { get; init; }
+    /// <summary>actorws.reconnect.reset-after: a connection up this long makes the next reconnect a first one again.</summary>
     public required TimeSpan ReconnectResetAfter { get; init; }
+    /// <summary>actorws.reconnect.connect-timeout: time allowed for the TCP connect.</summary>
     public required TimeSpan ConnectTimeout { get; init; }
 
+    /// <summary>actorws.trace-lifecycle: publish every lifecycle step as a LifecycleEvent on the event stream.</summary>
     public required bool TraceLifecycle { get; init; }
 
     /// <summary>The defaults: config/actorws.hocon as shipped.</summary>
     public static Config DefaultConfig { get; } = LoadDefault();
 
+    /// <summary>The defaults, as settings.</summary>
     public static WebSocketSettings Default { get; } = Create(Config.Empty);
 
     /// <summary>Reads settings from a config that holds an <c>actorws</c> section (or none: all defaults).</summary>

@@ -57,7 +57,7 @@ public sealed class DemoScenarioTests
         }
     }
 
-    private static int IndexOf(List<LifecycleEvent> events, Role side, string category, string fragment, int from = 0)
+    private static int IndexOf(List<LifecycleEvent> events, Role side, TraceCategory category, string fragment, int from = 0)
     {
         for (int i = from; i < events.Count; i++)
             if (events[i].Side == side && events[i].Category == category && events[i].Message.Contains(fragment))
@@ -71,34 +71,34 @@ public sealed class DemoScenarioTests
         var (events, serverCloses, clientClose) = await Run("reference");
 
         // Opening handshake, in order on each side.
-        int key = IndexOf(events, Role.Client, "HAND", "Sec-WebSocket-Key=");
-        int accept = IndexOf(events, Role.Server, "HAND", "Sec-WebSocket-Accept=");
-        int verified = IndexOf(events, Role.Client, "HAND", "Sec-WebSocket-Accept verified");
+        int key = IndexOf(events, Role.Client, TraceCategory.Handshake, "Sec-WebSocket-Key=");
+        int accept = IndexOf(events, Role.Server, TraceCategory.Handshake, "Sec-WebSocket-Accept=");
+        int verified = IndexOf(events, Role.Client, TraceCategory.Handshake, "Sec-WebSocket-Accept verified");
         Assert.True(key >= 0 && accept > key && verified > accept, "key, accept, verification in order");
-        Assert.True(IndexOf(events, Role.Server, "STATE", "OPEN") >= 0);
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.State, "OPEN") >= 0);
 
         // Five client messages, received by the server in order; the server's own messages interleaved.
         int last = -1;
         for (int n = 1; n <= 5; n++)
         {
-            int received = IndexOf(events, Role.Server, "APP", $"'message from CLIENT #{n}'");
+            int received = IndexOf(events, Role.Server, TraceCategory.App, $"'message from CLIENT #{n}'");
             Assert.True(received > last, $"client message #{n} received after #{n - 1}");
             last = received;
         }
-        Assert.Equal(-1, IndexOf(events, Role.Server, "APP", "'message from CLIENT #6'"));
-        int serverFirst = IndexOf(events, Role.Client, "APP", "'message from SERVER #1'");
+        Assert.Equal(-1, IndexOf(events, Role.Server, TraceCategory.App, "'message from CLIENT #6'"));
+        int serverFirst = IndexOf(events, Role.Client, TraceCategory.App, "'message from SERVER #1'");
         Assert.True(serverFirst >= 0 && serverFirst < last, "the server's messages interleave with the client's");
 
         // At least one ping answered by a pong.
-        Assert.True(IndexOf(events, Role.Server, "PING", "ping #1") >= 0);
-        Assert.True(IndexOf(events, Role.Client, "PING", "answered with an identical pong") >= 0);
-        Assert.True(IndexOf(events, Role.Server, "PING", "pong") >= 0);
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Ping, "ping #1") >= 0);
+        Assert.True(IndexOf(events, Role.Client, TraceCategory.Ping, "answered with an identical pong") >= 0);
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Ping, "pong") >= 0);
 
         // The client closes with 1000 'done', the server replies, the server closes TCP first.
-        int closeSent = IndexOf(events, Role.Client, "FRAME", "opcode=CLOSE len=6");
-        int reply = IndexOf(events, Role.Server, "FRAME", "received first: replying");
-        int serverTcp = IndexOf(events, Role.Server, "TCP", "server closes TCP first");
-        int clientFin = IndexOf(events, Role.Client, "TCP", "FIN from the server");
+        int closeSent = IndexOf(events, Role.Client, TraceCategory.Frame, "opcode=CLOSE len=6");
+        int reply = IndexOf(events, Role.Server, TraceCategory.Frame, "received first: replying");
+        int serverTcp = IndexOf(events, Role.Server, TraceCategory.Tcp, "server closes TCP first");
+        int clientFin = IndexOf(events, Role.Client, TraceCategory.Tcp, "FIN from the server");
         Assert.True(closeSent >= 0 && reply > closeSent && serverTcp > reply && clientFin > serverTcp,
             "close frame, reply, server closes TCP, client sees the FIN");
 
@@ -112,14 +112,14 @@ public sealed class DemoScenarioTests
     {
         var (events, serverCloses, clientClose) = await Run("abnormal");
 
-        Assert.True(IndexOf(events, Role.Server, "TCP", "(1006, reported locally, never sent") >= 0);
-        int clientLost = IndexOf(events, Role.Client, "TCP", "(1006, reported locally, never sent");
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Tcp, "(1006, reported locally, never sent") >= 0);
+        int clientLost = IndexOf(events, Role.Client, TraceCategory.Tcp, "(1006, reported locally, never sent");
         Assert.True(clientLost >= 0);
-        int supervisor = IndexOf(events, Role.Client, "ACTOR", "ReconnectSupervisor restarts", clientLost);
-        int retry = IndexOf(events, Role.Client, "RETRY", "reconnect #1", clientLost);
-        int reopened = IndexOf(events, Role.Client, "STATE", "OPEN", retry);
+        int supervisor = IndexOf(events, Role.Client, TraceCategory.Actor, "ReconnectSupervisor restarts", clientLost);
+        int retry = IndexOf(events, Role.Client, TraceCategory.Retry, "reconnect #1", clientLost);
+        int reopened = IndexOf(events, Role.Client, TraceCategory.State, "OPEN", retry);
         Assert.True(supervisor > clientLost && retry > clientLost && reopened > retry, "1006, the supervisor's decision, the delay, a new OPEN");
-        Assert.True(IndexOf(events, Role.Server, "ACTOR", "stopping") >= 0, "the first connection's children stop");
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Actor, "stopping") >= 0, "the first connection's children stop");
 
         Assert.Equal(CloseCodes.AbnormalClosure, serverCloses[0].Code);
         Assert.False(serverCloses[0].WasClean);
@@ -145,8 +145,8 @@ public sealed class DemoScenarioTests
         var (events, serverCloses, clientClose) = await Run("violation");
 
         Assert.Equal([CloseCodes.ProtocolError, CloseCodes.InvalidPayloadData], serverCloses.Select(c => c.Code));
-        Assert.True(IndexOf(events, Role.Server, "ACTOR", "close with 1002") >= 0);
-        Assert.True(IndexOf(events, Role.Server, "ACTOR", "close with 1007") >= 0);
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Actor, "close with 1002") >= 0);
+        Assert.True(IndexOf(events, Role.Server, TraceCategory.Actor, "close with 1007") >= 0);
         Assert.True(clientClose.WasClean, clientClose.Reason);
     }
 

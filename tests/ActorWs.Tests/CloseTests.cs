@@ -89,7 +89,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var tcp = CreateTestProbe();
         var writer = CreateTestProbe();
         var parent = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, LifecycleTrace.Off(Sys, Role.Client)), "close", parent.Ref));
         var closer = parent.ExpectMsg<IActorRef>();
 
         closer.Tell(new Close(CloseCodes.NormalClosure, "client done"));
@@ -112,7 +112,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var tcp = CreateTestProbe();
         var writer = CreateTestProbe();
         var parent = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, Trace.Off(Sys, Role.Client)), "close", parent.Ref));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(Role.Client, Settings(), tcp.Ref, writer.Ref, ActorRefs.Nobody, LifecycleTrace.Off(Sys, Role.Client)), "close", parent.Ref));
         var closer = parent.ExpectMsg<IActorRef>();
 
         closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(CloseCodes.GoingAway, "server shutting down")));
@@ -236,7 +236,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var writer = CreateTestProbe();
         var parent = CreateTestProbe();
         var handler = Sys.ActorOf(Props.Create(() => new BusyHandler(writer.Ref, release)));
-        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(role, Settings(), tcp.Ref, writer.Ref, handler, Trace.Off(Sys, role)), "close", parent.Ref));
+        Sys.ActorOf(StepParent.Props(CloseCoordinator.Props(role, Settings(), tcp.Ref, writer.Ref, handler, LifecycleTrace.Off(Sys, role)), "close", parent.Ref));
         return (parent.ExpectMsg<IActorRef>(), writer, parent, handler);
     }
 

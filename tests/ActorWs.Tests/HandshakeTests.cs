@@ -42,9 +42,9 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
         trace.FishForMessage<LifecycleEvent>(e =>
         {
             events.Add(e);
-            return e.Category == "STATE" && e.Message.StartsWith("closed with 1006", StringComparison.Ordinal);
+            return e.Category == TraceCategory.State && e.Message.StartsWith("closed with 1006", StringComparison.Ordinal);
         }, Wait);
-        Assert.DoesNotContain(events, e => e.Category == "STATE" && e.Message == "OPEN");
+        Assert.DoesNotContain(events, e => e.Category == TraceCategory.State && e.Message == "OPEN");
         Assert.DoesNotContain(events, e => e.Message.StartsWith("connection tree", StringComparison.Ordinal));
         handlers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }

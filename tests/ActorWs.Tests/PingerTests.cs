@@ -31,7 +31,7 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     public void Pinger_sends_a_ping_every_interval()
     {
         var writer = CreateTestProbe();
-        var pinger = Sys.ActorOf(PingerActor.Props(TestConfig.Settings("actorws.keep-alive { ping-interval = 10s, pong-timeout = 30s }"), writer.Ref, Trace.Off(Sys, Role.Server)));
+        var pinger = Sys.ActorOf(PingerActor.Props(TestConfig.Settings("actorws.keep-alive { ping-interval = 10s, pong-timeout = 30s }"), writer.Ref, LifecycleTrace.Off(Sys, Role.Server)));
         this.Sync(pinger);
         Scheduler.Advance(TimeSpan.FromSeconds(9));
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(50));

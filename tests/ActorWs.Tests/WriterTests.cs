@@ -18,7 +18,7 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         var handler = CreateTestProbe();
         var closer = CreateTestProbe();
         var settings = TestConfig.Settings(extra);
-        var writer = Sys.ActorOf(WriterActor.Props(role, settings, tcp.Ref, handler.Ref, closer.Ref, Trace.Off(Sys, role)), "writer");
+        var writer = Sys.ActorOf(WriterActor.Props(role, settings, tcp.Ref, handler.Ref, closer.Ref, LifecycleTrace.Off(Sys, role)), "writer");
         return (writer, tcp, handler, closer);
     }
 
@@ -118,7 +118,7 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         var tcp = CreateTestProbe();
         var parent = CreateTestProbe();
         var settings = TestConfig.Settings("actorws.write { high-watermark = 1 KiB, max-buffered = 2 KiB }");
-        Sys.ActorOf(StepParent.Props(WriterActor.Props(Role.Server, settings, tcp.Ref, parent.Ref, parent.Ref, Trace.Off(Sys, Role.Server)), "writer", parent.Ref));
+        Sys.ActorOf(StepParent.Props(WriterActor.Props(Role.Server, settings, tcp.Ref, parent.Ref, parent.Ref, LifecycleTrace.Off(Sys, Role.Server)), "writer", parent.Ref));
         var writer = parent.ExpectMsg<IActorRef>();
         for (int i = 0; i < 4; i++)
             writer.Tell(new SendBinary(new byte[700]));

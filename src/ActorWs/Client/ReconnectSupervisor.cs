@@ -35,7 +35,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     private readonly Props _connectionProps;
     private readonly IActorRef _handler;
     private readonly ReconnectBackoff _backoff;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private IActorRef? _connection;  // null while waiting to reconnect
@@ -49,7 +49,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
         _handler = handler;
         _connectionProps = ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(Context.System);
         _backoff = new ReconnectBackoff(settings, new Random());
-        _trace = new Trace(Context.System, Role.Client, name, settings.TraceLifecycle);
+        _trace = new LifecycleTrace(Context.System, Role.Client, name, settings.TraceLifecycle);
     }
 
     public static Props Props(WebSocketSettings settings, Uri uri, IActorRef handler, string name) =>
@@ -65,12 +65,12 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
         if (failure is ConnectionLostException lost)
         {
             _lost = true;
-            _trace.Emit(Direction.Error, "ACTOR", $"{lost.Closed}: the ReconnectSupervisor restarts the connection (stops this connection actor, starts a new one after the delay)");
+            _trace.ConnectionLost(lost.Closed);
         }
         else
         {
             _log.Error(failure, "WebSocket client {Path}: the connection actor failed: not reconnecting", Self.Path);
-            _trace.Emit(Direction.Error, "ACTOR", $"connection actor failed: {failure.GetType().Name}: {failure.Message} -> ReconnectSupervisor: Stop, no reconnect");
+            _trace.ConnectionActorFailed(failure);
         }
         return Directive.Stop;
     }
@@ -93,7 +93,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
                 break;
             case Stable:
                 _backoff.Reset();
-                _trace.Emit(Direction.Local, "RETRY", $"connection up for {_settings.ReconnectResetAfter.TotalSeconds:0.###} s: a later reconnect starts again from a random first delay");
+                _trace.ConnectionStable(_settings.ReconnectResetAfter);
                 break;
             case Reconnect:
                 StartConnection();
@@ -124,9 +124,9 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     {
         var delay = _backoff.Next();
         if (_trace.Enabled)
-            _trace.Emit(Direction.Local, "RETRY", $"reconnect #{_backoff.Attempt} in {delay.TotalSeconds:0.00} s (" + (_backoff.Attempt == 1
+            _trace.ReconnectScheduled(_backoff.Attempt, delay, _backoff.Attempt == 1
                 ? $"random first delay in {_settings.ReconnectMinBackoff.TotalSeconds:0.00}–{_settings.ReconnectFirstDelayMax.TotalSeconds:0.00} s"
-                : $"the first delay, {_backoff.FirstDelay.TotalSeconds:0.00} s, doubling with jitter up to {_settings.ReconnectMaxBackoff.TotalSeconds:0.###} s") + "; RFC 6455 §7.2.3)");
+                : $"the first delay, {_backoff.FirstDelay.TotalSeconds:0.00} s, doubling with jitter up to {_settings.ReconnectMaxBackoff.TotalSeconds:0.###} s");
         Timers.StartSingleTimer(Reconnect.Instance, Reconnect.Instance, delay);
         _handler.Tell(new Reconnecting(_backoff.Attempt, delay));
     }
@@ -140,7 +140,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
         if (Timers.IsTimerActive(Reconnect.Instance))
         {
             var why = $"{(command is Close ? "closed" : "aborted")} by the application before reconnect #{_backoff.Attempt}";
-            _trace.Emit(Direction.Local, "RETRY", $"{why}: the client stops");
+            _trace.ClientStopsWhileWaiting(why);
             _handler.Tell(new Closed(CloseCodes.AbnormalClosure, why, false));
         }
         Context.Stop(Self);

@@ -50,7 +50,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     private readonly IActorRef _tcp;
     private readonly IActorRef _writer;
     private readonly IActorRef _handler;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
 
     private CloseStatus? _sent;          // what our close frame carried
     private bool _failing;               // we are failing the connection with _sent's code
@@ -62,7 +62,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CloseCoordinator(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, Trace trace)
+    public CloseCoordinator(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, LifecycleTrace trace)
     {
         _role = role;
         _settings = settings;
@@ -75,7 +75,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message) => Unhandled(message);
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, Trace trace) =>
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef writer, IActorRef handler, LifecycleTrace trace) =>
         Akka.Actor.Props.Create(() => new CloseCoordinator(role, settings, tcp, writer, handler, trace));
 
     private void Open(object message)
@@ -94,7 +94,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
                 AfterHandlerCaughtUp(() =>
                 {
                     // §5.5.1: answer with a close frame, echoing the status code.
-                    _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received first: replying with a close frame (RFC 6455 §5.5.1)");
+                    _trace.PeerClosedFirst(r.Status);
                     _writer.Tell(new WriterActor.SendCloseFrame(r.Status.Code == CloseCodes.NoStatusReceived ? null : new CloseStatus(r.Status.Code, "")));
                     ShutdownTcp();
                 });
@@ -128,7 +128,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
             // would only run out the close timeout and end in an abort. _Fail the WebSocket
             // Connection_ (§7.1.7) goes on to close TCP once our close frame is out (§7.1.1).
             Timers.Cancel(CloseTimedOut.Instance);
-            _trace.Emit(Direction.Local, "TCP", "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
+            _trace.NotWaitingForThePeersClose();
             ShutdownTcp();
         });
     }
@@ -194,7 +194,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
             case CloseReceived r:
                 _received = r.Status;
                 Timers.Cancel(CloseTimedOut.Instance);
-                _trace.Emit(Direction.Local, "FRAME", $"close {r.Status} received after ours: the closing handshake is complete, no reply (RFC 6455 §5.5.1)");
+                _trace.PeerAnsweredOurClose(r.Status);
                 ShutdownTcp();
                 break;
             case CloseTimedOut:
@@ -219,7 +219,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
         if (_role == Role.Client)
         {
             Timers.StartSingleTimer(FinWaitTimedOut.Instance, FinWaitTimedOut.Instance, _settings.FinWaitTimeout);
-            _trace.Emit(Direction.Local, "TCP", "waiting for the server to close TCP first (RFC 6455 §7.1.1)");
+            _trace.WaitingForServerFin();
             return;
         }
         // The server closes as soon as its close frame is out; this bounds the wait for that and
@@ -239,16 +239,14 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
                     CloseTcpAsServer();
                 break;
             case Tcp.ConnectionClosed c:
-                if (_role == Role.Client && c is Tcp.PeerClosed)
-                    _trace.Emit(Direction.Received, "TCP", "FIN from the server: closing our side");
-                _trace.Emit(Direction.Local, "TCP", "TCP connection closed");
+                _trace.TcpClosed(finFromServer: _role == Role.Client && c is Tcp.PeerClosed);
                 Finish(CleanResult());
                 break;
             case TcpLost:
                 Finish(CleanResult());
                 break;
             case FinWaitTimedOut when _role == Role.Client:
-                _trace.Emit(Direction.Error, "TCP", $"the server did not close TCP within {_settings.FinWaitTimeout.TotalSeconds:0.###} s: closing it ourselves (RFC 6455 §7.1.1)");
+                _trace.ServerDidNotCloseTcp(_settings.FinWaitTimeout);
                 _tcp.Tell(Tcp.Close.Instance);
                 Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
                 break;
@@ -271,7 +269,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     /// </summary>
     private void CloseTcpAsServer()
     {
-        _trace.Emit(Direction.Local, "TCP", "server closes TCP first, keeping TIME_WAIT on its side (RFC 6455 §7.1.1)");
+        _trace.ServerClosesTcpFirst();
         _tcp.Tell(Tcp.Close.Instance);
     }
 
@@ -316,23 +314,23 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     {
         if (!_failing || _sent is not { } ours)
             return Abnormal(why);
-        _trace.Emit(Direction.Error, "TCP", $"connection lost after our close {ours}: {why}");
+        _trace.LostAfterOurClose(ours, why);
         return new Closed(ours.Code, ours.Reason, false);
     }
 
     private Closed Abnormal(string why)
     {
-        _trace.Emit(Direction.Error, "TCP", $"connection lost: {why} (1006, reported locally, never sent: RFC 6455 §7.1.5)");
+        _trace.Lost(why);
         return new Closed(CloseCodes.AbnormalClosure, why, false);
     }
 
     private void AbortTcp(string why)
     {
-        _trace.Emit(Direction.Error, "TCP", $"aborting TCP: {why}");
+        _trace.AbortingTcp(why);
         _tcp.Tell(Tcp.Abort.Instance);
     }
 
-    private void State(string change) => _trace.Emit(Direction.Local, "STATE", change);
+    private void State(string change) => _trace.StateChanged(change);
 
     private void Finish(Closed closed)
     {

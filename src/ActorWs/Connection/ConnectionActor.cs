@@ -34,7 +34,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private readonly Uri? _uri;
     private readonly Props? _handlerProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
 
     private IActorRef _handler;
     private IActorRef _tcp;
@@ -48,7 +48,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    /// <summary>To the parent of a client with reconnect on (its <see cref="ReconnectSupervisor"/>):
+    /// <summary>To the parent of a client with reconnect on (its <see cref="Client.ReconnectSupervisor"/>):
     /// the connection is OPEN, so the time it stays up can be measured.</summary>
     public sealed record ReachedOpen
     {
@@ -72,7 +72,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         _uri = uri;
         _handlerProps = handlerProps;
         _handler = handler;
-        _trace = new Trace(Context.System, role, id, settings.TraceLifecycle);
+        _trace = new LifecycleTrace(Context.System, role, id, settings.TraceLifecycle);
         // An UntypedActor with a method per state: a ReceiveActor's handler tables would cost every
         // idle connection about a kilobyte.
         Become(role == Role.Server ? Handshaking : Connecting);
@@ -94,12 +94,12 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         if (_role == Role.Server)
         {
-            _trace.Emit(Direction.Local, "TCP", $"new connection from {_remote}");
+            _trace.TcpAccepted(_remote);
             Register();
             return;
         }
         var endpoint = new DnsEndPoint(_uri!.Host, _uri.Port);
-        _trace.Emit(Direction.Local, "STATE", "CONNECTING");
+        _trace.Connecting();
         SocketConnection.ConnectAsync(endpoint, _settings.ConnectTimeout).PipeTo(Self,
             success: socket => new TcpConnected(socket),
             failure: e => new TcpConnectFailed(e.Message));
@@ -122,7 +122,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         {
             case TcpConnected c:
                 _remote = c.Socket.RemoteEndPoint;
-                _trace.Emit(Direction.Local, "TCP", $"connected to {_remote} from {c.Socket.LocalEndPoint}");
+                _trace.TcpConnected(_remote, c.Socket.LocalEndPoint);
                 _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings);
                 Register();
                 Become(Handshaking);
@@ -218,10 +218,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         // supervision); every watch costs an idle connection two small tables.
         Context.Watch(_closer);
 
-        _trace.Emit(Direction.Local, "STATE", "OPEN");
-        if (_trace.Enabled)
-            _trace.Emit(Direction.Local, "ACTOR", $"connection tree: {Self.Path.ToStringWithoutAddress()} with " +
-                string.Join(", ", Context.GetChildren().Where(c => !c.Equals(_handshake)).Select(c => c.Path.Name)) + " (the handshake child has stopped)");
+        _trace.Open(Self, Context.GetChildren().Where(c => !c.Equals(_handshake)));
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         if (_role == Role.Client && _settings.ReconnectEnabled)
             Context.Parent.Tell(ReachedOpen.Instance);
@@ -248,7 +245,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 break;
             case Abort:
                 _closeAsked = true;
-                _trace.Emit(Direction.Error, "TCP", "aborted by the application");
+                _trace.AbortedByApplication();
                 _tcp.Tell(Tcp.Abort.Instance);
                 break;
             // Through the reader, behind the bytes that came before it: a peer that sends its close
@@ -303,7 +300,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _log.Warning("WebSocket {Role} connection {Path}: {Reason}: closing with {Code}", _role, Self.Path, reason, code);
         else
             _log.Error(failure, "WebSocket {Role} connection {Path}: unexpected failure in a child: closing with {Code}", _role, Self.Path, code);
-        _trace.Emit(Direction.Error, "ACTOR", $"child '{child.Path.Name}' failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop '{child.Path.Name}', close with {code} ({CloseCodes.Describe(code)})");
+        _trace.ChildFailed(child, failure, code);
 
         if (_closer is null || _finished)
             return Directive.Stop;
@@ -318,8 +315,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         if (_finished)
             return;
         _finished = true;
-        _trace.Emit(Direction.Local, "STATE", closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED");
-        _trace.Emit(closed.WasClean ? Direction.Local : Direction.Error, "STATE", $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
+        _trace.Closed(closed);
         _log.Debug("WebSocket {Role} connection {Path} closed: {Closed}", _role, Self.Path, closed);
         bool reconnect = _role == Role.Client && _settings.ReconnectEnabled && !_closeAsked && ShouldReconnect(closed);
         closed = closed with { WillReconnect = reconnect };
@@ -327,8 +323,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _handler.Tell(closed);
         foreach (var child in Context.GetChildren().Where(c => !c.Equals(_handler)))
         {
-            if (_trace.Enabled)
-                _trace.Emit(Direction.Local, "ACTOR", $"stopping {child.Path.ToStringWithoutAddress()}");
+            _trace.StoppingChild(child);
             Context.Stop(child);
         }
 

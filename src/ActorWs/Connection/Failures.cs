@@ -27,7 +27,7 @@ internal sealed class KeepAliveTimeoutException(TimeSpan timeout)
 internal sealed class SendBufferOverflowException(string message) : Exception(message);
 
 /// <summary>Thrown by a client connection after an abnormal close, so that its
-/// <see cref="ReconnectSupervisor"/> reconnects (RFC 6455 §7.2.3).</summary>
+/// <see cref="Client.ReconnectSupervisor"/> reconnects (RFC 6455 §7.2.3).</summary>
 internal sealed class ConnectionLostException(Closed closed)
     : Exception($"connection lost: {closed}")
 {

@@ -29,13 +29,13 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
     private readonly IActorRef _tcp;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
     private readonly HttpHeadReader _head;
     private readonly ClientHandshake? _client;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public HandshakeActor(Role role, WebSocketSettings settings, IActorRef tcp, Trace trace, Uri? uri)
+    public HandshakeActor(Role role, WebSocketSettings settings, IActorRef tcp, LifecycleTrace trace, Uri? uri)
     {
         _role = role;
         _settings = settings;
@@ -49,7 +49,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         Receive<TimedOut>(_ => Fail(408, $"handshake not completed within {settings.HandshakeTimeout.TotalSeconds:0.###} s"));
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, Trace trace, Uri? uri = null) =>
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, LifecycleTrace trace, Uri? uri = null) =>
         Akka.Actor.Props.Create(() => new HandshakeActor(role, settings, tcp, trace, uri));
 
     protected override void PreStart()
@@ -57,13 +57,9 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(TimedOut.Instance, TimedOut.Instance, _settings.HandshakeTimeout);
         if (_client is null)
             return;
-        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Key={_client.Key} (16 random bytes, RFC 6455 §4.1)");
+        _trace.KeyDrawn(_client.Key);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(_client.Request)));
-        if (_trace.Enabled)
-        {
-            var line = System.Text.Encoding.ASCII.GetString(_client.Request).Split("\r\n")[0];
-            _trace.Emit(Direction.Sent, "HTTP", $"{line} (upgrade request, {_client.Request.Length} bytes)");
-        }
+        _trace.RequestSent(_client.Request);
     }
 
     protected override void PostStop() => _head.Dispose();
@@ -108,29 +104,28 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 
     private void ServerCompleted(ByteString leftover)
     {
-        _trace.Emit(Direction.Received, "HTTP", $"upgrade request received ({_head.Length} bytes)");
+        _trace.RequestReceived(_head.Length);
         if (!ServerHandshake.TryAccept(_head.Head, new ServerHandshakePolicy(_settings.Path, _settings.AllowedOrigins), out var accepted, out var rejection))
         {
             Refuse(rejection!);
             return;
         }
-        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Key={accepted!.Key}");
-        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Accept={accepted.Accept} (base64 SHA-1 of key + GUID, RFC 6455 §4.2.2)");
+        _trace.KeyAccepted(accepted!.Key, accepted.Accept);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
-        _trace.Emit(Direction.Sent, "HTTP", $"101 Switching Protocols ({accepted.Response.Length} bytes): handshake complete");
+        _trace.SwitchingProtocolsSent(accepted.Response.Length);
         Succeed(accepted.Target, leftover);
     }
 
     private void ClientCompleted(ByteString leftover)
     {
-        _trace.Emit(Direction.Received, "HTTP", $"response received ({_head.Length} bytes)");
+        _trace.ResponseReceived(_head.Length);
         var error = _client!.Validate(_head.Head);
         if (error is not null)
         {
             Fail(null, error);
             return;
         }
-        _trace.Emit(Direction.Local, "HAND", $"Sec-WebSocket-Accept verified: {_client.ExpectedAccept} (RFC 6455 §4.1)");
+        _trace.AcceptVerified(_client.ExpectedAccept);
         Succeed("", leftover);
     }
 
@@ -150,7 +145,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
             Refuse(new HandshakeRejection(code, reason));
             return;
         }
-        _trace.Emit(Direction.Error, "HAND", $"handshake failed: {reason}");
+        _trace.HandshakeFailed(reason);
         Context.Parent.Tell(new Failed(reason, null));
         Context.Stop(Self);
     }
@@ -158,7 +153,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     private void Refuse(HandshakeRejection rejection)
     {
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(rejection.ToResponse())));
-        _trace.Emit(Direction.Error, "HTTP", $"-> {rejection} (handshake refused)");
+        _trace.HandshakeRefused(rejection);
         Context.Parent.Tell(new Failed(rejection.Reason, rejection.StatusCode));
         Context.Stop(Self);
     }

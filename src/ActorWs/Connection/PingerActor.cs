@@ -23,12 +23,12 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
 
     private readonly WebSocketSettings _settings;
     private readonly IActorRef _writer;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
     private long _sequence;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PingerActor(WebSocketSettings settings, IActorRef writer, Trace trace)
+    public PingerActor(WebSocketSettings settings, IActorRef writer, LifecycleTrace trace)
     {
         _settings = settings;
         _writer = writer;
@@ -44,8 +44,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
                 break;
             case PongReceived pong:
                 Timers.Cancel(PongDue.Instance);
-                if (_trace.Enabled)
-                    _trace.Emit(Direction.Received, "PING", $"pong {Trace.Preview(pong.Payload, 20)}: peer alive");
+                _trace.PongReceived(pong.Payload);
                 break;
             case PongDue:
                 throw new KeepAliveTimeoutException(_settings.PongTimeout);
@@ -55,7 +54,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
         }
     }
 
-    public static Props Props(WebSocketSettings settings, IActorRef writer, Trace trace) =>
+    public static Props Props(WebSocketSettings settings, IActorRef writer, LifecycleTrace trace) =>
         Akka.Actor.Props.Create(() => new PingerActor(settings, writer, trace));
 
     protected override void PreStart()
@@ -70,8 +69,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
         var payload = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(payload, ++_sequence);
         _writer.Tell(new WriterActor.SendKeepAlivePing(payload));
-        if (_trace.Enabled)
-            _trace.Emit(Direction.Sent, "PING", $"ping #{_sequence} (pong expected within {_settings.PongTimeout.TotalSeconds:0.###} s)");
+        _trace.PingSent(_sequence, _settings.PongTimeout);
         // An unanswered earlier ping keeps its deadline: a pong must come within the timeout of it.
         if (!Timers.IsTimerActive(PongDue.Instance))
             Timers.StartSingleTimer(PongDue.Instance, PongDue.Instance, _settings.PongTimeout);

@@ -25,7 +25,7 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly IActorRef _writer;
     private readonly IActorRef _pinger;
     private readonly IActorRef _closer;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
     private readonly FrameDecoder _decoder;
     private readonly MessageAssembler _assembler;
     private readonly IActorRef _tcp;
@@ -37,7 +37,7 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
-    public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace)
+    public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace)
     {
         _tcp = tcp;
         // The mailbox of a local handler can be measured; a remote or custom one cannot, and goes unbounded.
@@ -78,7 +78,7 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         }
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, Trace trace) =>
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace) =>
         Akka.Actor.Props.Create(() => new ReaderActor(role, settings, tcp, handler, writer, pinger, closer, trace));
 
     protected override void PostStop()
@@ -113,7 +113,7 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
             return;
         _readingSuspended = true;
         _tcp.Tell(Tcp.SuspendReading.Instance);
-        _trace.Emit(Direction.Local, "TCP", $"handler has {_handlerCell.NumberOfMessages} messages waiting: reading paused");
+        _trace.ReadingPaused(_handlerCell.NumberOfMessages);
         // Polled, because a handler's mailbox sends no signal when it drains.
         Timers.StartPeriodicTimer(CheckBacklog.Instance, CheckBacklog.Instance, TimeSpan.FromMilliseconds(10));
     }
@@ -125,21 +125,19 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         Timers.Cancel(CheckBacklog.Instance);
         _readingSuspended = false;
         _tcp.Tell(Tcp.ResumeReading.Instance);
-        _trace.Emit(Direction.Local, "TCP", "handler caught up: reading resumed");
+        _trace.ReadingResumed();
         Stash.UnstashAll();
     }
 
     private void OnFrame(Frame frame)
     {
-        if (_trace.Enabled)
-            _trace.Emit(Direction.Received, "FRAME", Trace.DescribeFrame(frame.Header, frame.Payload));
+        _trace.FrameReceived(frame.Header, frame.Payload);
 
         switch (frame.Opcode)
         {
             case Opcode.Ping:
                 _writer.Tell(new WriterActor.SendPong(frame.Payload.ToArray()));
-                if (_trace.Enabled)
-                    _trace.Emit(Direction.Local, "PING", $"ping {Trace.Preview(frame.Payload, 20)} answered with an identical pong (RFC 6455 §5.5.2)");
+                _trace.PingAnswered(frame.Payload);
                 return;
             case Opcode.Pong:
                 var pong = new PongReceived(frame.Payload.ToArray());
@@ -163,14 +161,12 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         if (message.Type == MessageType.Text)
         {
             var text = Encoding.UTF8.GetString(message.Payload);
-            if (_trace.Enabled)
-                _trace.Emit(Direction.Received, "APP", $"'{text}'");
+            _trace.TextDelivered(text);
             _handler.Tell(new TextReceived(text));
         }
         else
         {
-            if (_trace.Enabled)
-                _trace.Emit(Direction.Received, "APP", $"{message.Payload.Length} bytes of binary");
+            _trace.BinaryDelivered(message.Payload.Length);
             _handler.Tell(new BinaryReceived(message.Payload.ToArray()));
         }
     }

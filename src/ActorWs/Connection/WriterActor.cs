@@ -41,7 +41,7 @@ internal sealed class WriterActor : UntypedActor
     private readonly IActorRef _tcp;
     private readonly IActorRef _handler;
     private readonly IActorRef _closer;
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
 
     private byte[]? _pending;
     private int _pendingLength;
@@ -54,7 +54,7 @@ internal sealed class WriterActor : UntypedActor
     private bool _aboveHighWatermark;
     private bool _flushScheduled;
 
-    public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace)
+    public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace)
     {
         _mask = role == Role.Client; // §5.1: a client masks every frame, a server none
         _settings = settings;
@@ -108,7 +108,7 @@ internal sealed class WriterActor : UntypedActor
         }
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, Trace trace) =>
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace) =>
         Akka.Actor.Props.Create(() => new WriterActor(role, settings, tcp, handler, closer, trace));
 
     protected override void PostStop()
@@ -125,8 +125,7 @@ internal sealed class WriterActor : UntypedActor
     {
         if (RefuseAfterClose(opcode))
             return;
-        if (_trace.Enabled)
-            _trace.Emit(Direction.Sent, "APP", text);
+        _trace.TextSent(text);
         int length = Encoding.UTF8.GetByteCount(text);
         var frame = Reserve(opcode, length, out var header);
         Encoding.UTF8.GetBytes(text, frame[^length..]);
@@ -165,7 +164,7 @@ internal sealed class WriterActor : UntypedActor
     {
         if (!_closeQueued)
             return false;
-        _trace.Emit(Direction.Local, "FRAME", $"{opcode.Name()} not sent: our close frame is already out (RFC 6455 §5.5.1)");
+        _trace.NotSentAfterClose(opcode);
         return true;
     }
 
@@ -185,8 +184,7 @@ internal sealed class WriterActor : UntypedActor
         if (header.Masked)
             Masking.Apply(frame[^payloadLength..], header.MaskKey);
         _pendingLength += frame.Length;
-        if (_trace.Enabled)
-            _trace.Emit(Direction.Sent, "FRAME", $"opcode={header.Opcode.Name()} len={payloadLength}{(header.Masked ? " MASKED=1" : "")}");
+        _trace.FrameSent(header, payloadLength);
         CheckBounds();
         // Not written at once: the messages already in our mailbox (a reader delivers a whole TCP
         // chunk's worth of messages at a time) join this one, and they all go out in one write.

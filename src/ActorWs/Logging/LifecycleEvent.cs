@@ -1,6 +1,3 @@
-using System.Text;
-using Akka.Actor;
-using Akka.Event;
 using ActorWs.Protocol;
 
 namespace ActorWs.Logging;
@@ -18,16 +15,53 @@ public enum Direction
     Error,
 }
 
-/// <summary>
-/// One step in a connection's life (docs/ARCHITECTURE.md, "Observability"): the side, the direction, a category
-/// (TCP, HTTP, HAND, STATE, FRAME, APP, PING, ACTOR, RETRY) and a message. Published to the actor
-/// system's event stream when <c>actorws.trace-lifecycle = on</c>; the demo prints them, tests
-/// subscribe to them.
-/// </summary>
-public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Direction, string Category, string Message, string Connection)
+/// <summary>What a lifecycle event is about; the log shows it as a tag in brackets.</summary>
+public enum TraceCategory
 {
+    /// <summary><c>[TCP]</c> the connection underneath: accept, connect, FIN, reset, drain, capacity.</summary>
+    Tcp,
+    /// <summary><c>[HTTP]</c> the upgrade request and response (RFC 6455 §4).</summary>
+    Http,
+    /// <summary><c>[HAND]</c> the handshake's key and accept values (§4.1, §4.2.2).</summary>
+    Handshake,
+    /// <summary><c>[STATE]</c> CONNECTING, OPEN, CLOSING, CLOSED.</summary>
+    State,
+    /// <summary><c>[FRAME]</c> frames on the wire (§5).</summary>
+    Frame,
+    /// <summary><c>[APP]</c> messages to and from the application.</summary>
+    App,
+    /// <summary><c>[PING]</c> keep-alive pings and pongs (§5.5.2, §5.5.3).</summary>
+    Ping,
+    /// <summary><c>[ACTOR]</c> the actor tree and its supervision.</summary>
+    Actor,
+    /// <summary><c>[RETRY]</c> the client's reconnects (§7.2.3).</summary>
+    Retry,
+}
+
+/// <summary>
+/// One step in a connection's life (docs/ARCHITECTURE.md, "Observability"): the side, the direction,
+/// what it is about and a message. Published to the actor system's event stream when
+/// <c>actorws.trace-lifecycle = on</c>; the demo prints them, tests subscribe to them.
+/// </summary>
+/// <param name="Timestamp">When it happened (UTC).</param>
+/// <param name="Side">The role of the endpoint it happened on.</param>
+/// <param name="Direction">Sent, received, local or an error.</param>
+/// <param name="Category">What it is about.</param>
+/// <param name="Message">What happened, for people.</param>
+/// <param name="Connection">The connection (or server, or client) it belongs to.</param>
+public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Direction, TraceCategory Category, string Message, string Connection)
+{
+    /// <summary>SERVER or CLIENT.</summary>
     public string SideName => Side == Role.Server ? "SERVER" : "CLIENT";
 
+    /// <summary>The log's tag for a category: TCP, HTTP, HAND, STATE, FRAME, APP, PING, ACTOR, RETRY.</summary>
+    public static string Tag(TraceCategory category) => category switch
+    {
+        TraceCategory.Handshake => "HAND",
+        _ => category.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>The log's arrow for a direction.</summary>
     public static string Arrow(Direction d) => d switch
     {
         Direction.Sent => "->",
@@ -36,57 +70,7 @@ public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Dir
         _ => "! ",
     };
 
+    /// <summary>The demo's log line: <c>[time] SIDE arrow [TAG] message</c>.</summary>
     public override string ToString() =>
-        $"[{Timestamp.ToLocalTime():HH:mm:ss.fff}] {SideName} {Arrow(Direction)} [{Category}] {Message}";
-}
-
-/// <summary>
-/// The per-connection handle on lifecycle tracing. Callers test <see cref="Enabled"/> before
-/// building a message, so tracing off costs one branch.
-/// </summary>
-internal sealed class Trace(ActorSystem system, Role side, string connection, bool enabled)
-{
-    public static Trace Off(ActorSystem system, Role side) => new(system, side, "", false);
-
-    public bool Enabled { get; } = enabled;
-    public Role Side { get; } = side;
-    public string Connection { get; } = connection;
-
-    public void Emit(Direction direction, string category, string message)
-    {
-        if (Enabled)
-            system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, Side, direction, category, message, Connection));
-    }
-
-    /// <summary>The reference's frame line: header fields and a short payload preview in Python's
-    /// bytes notation, so text and binary read alike.</summary>
-    public static string DescribeFrame(in FrameHeader header, ReadOnlySpan<byte> payload)
-    {
-        var sb = new StringBuilder();
-        sb.Append("opcode=").Append(header.Opcode.Name())
-          .Append(" fin=").Append(header.Fin ? 1 : 0)
-          .Append(" masked=").Append(header.Masked ? 1 : 0)
-          .Append(" len=").Append(header.PayloadLength);
-        if (payload.Length > 0)
-            sb.Append(" payload=").Append(Preview(payload, 20));
-        return sb.ToString();
-    }
-
-    public static string Preview(ReadOnlySpan<byte> bytes, int max)
-    {
-        var sb = new StringBuilder("b'");
-        foreach (byte b in bytes[..Math.Min(max, bytes.Length)])
-        {
-            if (b == (byte)'\'' || b == (byte)'\\')
-                sb.Append('\\').Append((char)b);
-            else if (b >= 0x20 && b < 0x7F)
-                sb.Append((char)b);
-            else
-                sb.Append("\\x").Append(b.ToString("x2"));
-        }
-        sb.Append('\'');
-        if (bytes.Length > max)
-            sb.Append("...");
-        return sb.ToString();
-    }
+        $"[{Timestamp.ToLocalTime():HH:mm:ss.fff}] {SideName} {Arrow(Direction)} [{Tag(Category)}] {Message}";
 }

@@ -57,7 +57,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
     private readonly Props _handlerProps;
     private readonly TaskCompletionSource<Listening> _bound;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Trace _trace;
+    private readonly LifecycleTrace _trace;
     private readonly Burst _refusals = new("connections refused with 503", "no connection refused");
     private readonly Burst _acceptFailures = new("failed accepts", "accepting again: no accept failed");
     private Socket? _listener;
@@ -73,7 +73,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         _endpoint = endpoint;
         _handlerProps = handlerProps;
         _bound = bound;
-        _trace = new Trace(Context.System, Role.Server, "server", settings.TraceLifecycle);
+        _trace = new LifecycleTrace(Context.System, Role.Server, "server", settings.TraceLifecycle);
 
         Receive<Accepted>(a =>
         {
@@ -100,7 +100,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
             }
             r.Burst.Reporting = false;
             Timers.Cancel(r.Burst);
-            _trace.Emit(Direction.Local, "TCP", $"{r.Burst.Ended} in the last {ReportInterval.TotalSeconds:0} s ({state})");
+            _trace.ServerTroubleEnded($"{r.Burst.Ended} in the last {ReportInterval.TotalSeconds:0} s ({state})");
             _log.Info("WebSocket server on {Endpoint}: {Ended} in the last {Seconds} s ({State})", _local, r.Burst.Ended, ReportInterval.TotalSeconds, state);
         });
         Receive<Shutdown>(_ =>
@@ -114,7 +114,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
 
     private void Warn(string why)
     {
-        _trace.Emit(Direction.Error, "TCP", why);
+        _trace.ServerTrouble(why);
         _log.Warning("WebSocket server on {Endpoint}: {Why}", _local, why);
     }
 
@@ -146,8 +146,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
             return;
         }
         _local = (IPEndPoint)_listener.LocalEndPoint!;
-        _trace.Emit(Direction.Local, "TCP", $"listening on {_local}");
-        _trace.Emit(Direction.Local, "TCP", _capacity.ToString());
+        _trace.Listening(_local, _capacity);
         if (_capacity.OverDescriptorLimit)
             _log.Warning("WebSocket server listening on ws://{Endpoint}{Path}, {Capacity}: connections can use up the descriptors, " +
                 "and a process without one aborts when .NET next starts a thread", _local, _settings.Path ?? "/", _capacity);
@@ -208,7 +207,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
             return;
         _listener.Dispose();
         _listener = null;
-        _trace.Emit(Direction.Local, "TCP", "stopped listening");
+        _trace.StoppedListening();
     }
 
     protected override void PostStop()

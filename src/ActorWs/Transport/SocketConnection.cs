@@ -127,6 +127,8 @@ internal sealed class SocketConnection : UntypedActor
         }
     }
 
+    /// <param name="socket">An accepted or connected socket, which the actor owns from now on.</param>
+    /// <param name="settings">Read size, receive buffer and drain time.</param>
     /// <param name="disposed">Called once, when the socket is disposed, which can be after the actor
     /// has stopped (<see cref="CloseGracefully"/>).</param>
     public static Props Props(Socket socket, WebSocketSettings settings, Action? disposed = null) =>

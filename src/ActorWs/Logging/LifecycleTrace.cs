@@ -1,0 +1,380 @@
+using System.Net;
+using System.Text;
+using Akka.Actor;
+using ActorWs.Protocol;
+
+namespace ActorWs.Logging;
+
+/// <summary>
+/// The one observer of a connection's (or a server's, or a client's) life: each actor tells it what
+/// happened at its edge — bytes in, a frame out, a state change, a child that failed — and it turns
+/// that into the <see cref="LifecycleEvent"/>s the demo prints and the tests follow. Every sentence of
+/// the teaching log is written here, so the actors read as protocol code.
+/// <para>Off (<c>actorws.trace-lifecycle = off</c>) every method returns at its first branch, before
+/// any text is built: the actors pass what happened, never a formatted message.</para>
+/// </summary>
+internal sealed class LifecycleTrace(ActorSystem system, Role side, string connection, bool enabled)
+{
+    /// <summary>A trace that publishes nothing.</summary>
+    public static LifecycleTrace Off(ActorSystem system, Role side) => new(system, side, "", false);
+
+    public bool Enabled { get; } = enabled;
+
+    private void Emit(Direction direction, TraceCategory category, string message) =>
+        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, connection));
+
+    // ------------------------------------------------------------------ server (TCP)
+
+    public void Listening(EndPoint local, object capacity)
+    {
+        if (!Enabled)
+            return;
+        Emit(Direction.Local, TraceCategory.Tcp, $"listening on {local}");
+        Emit(Direction.Local, TraceCategory.Tcp, $"{capacity}");
+    }
+
+    public void StoppedListening()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "stopped listening");
+    }
+
+    /// <summary>Refusals or failed accepts, reported once a second while they last.</summary>
+    public void ServerTrouble(string what)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, what);
+    }
+
+    public void ServerTroubleEnded(string what)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, what);
+    }
+
+    // ------------------------------------------------------------------ connection
+
+    public void TcpAccepted(EndPoint? remote)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, $"new connection from {remote}");
+    }
+
+    public void Connecting()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.State, "CONNECTING");
+    }
+
+    public void TcpConnected(EndPoint? remote, EndPoint? local)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, $"connected to {remote} from {local}");
+    }
+
+    public void Open(IActorRef connection, IEnumerable<IActorRef> children)
+    {
+        if (!Enabled)
+            return;
+        Emit(Direction.Local, TraceCategory.State, "OPEN");
+        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {connection.Path.ToStringWithoutAddress()} with " +
+            string.Join(", ", children.Select(c => c.Path.Name)) + " (the handshake child has stopped)");
+    }
+
+    public void AbortedByApplication()
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, "aborted by the application");
+    }
+
+    /// <summary>The connection's supervisor decided: the child is stopped and the connection closes with <paramref name="code"/>.</summary>
+    public void ChildFailed(IActorRef child, Exception failure, ushort code)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Actor, $"child '{child.Path.Name}' failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop '{child.Path.Name}', close with {code} ({CloseCodes.Describe(code)})");
+    }
+
+    public void Closed(WebSocket.Closed closed)
+    {
+        if (!Enabled)
+            return;
+        Emit(Direction.Local, TraceCategory.State, closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED");
+        Emit(closed.WasClean ? Direction.Local : Direction.Error, TraceCategory.State,
+            $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
+    }
+
+    public void StoppingChild(IActorRef child)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Actor, $"stopping {child.Path.ToStringWithoutAddress()}");
+    }
+
+    // ------------------------------------------------------------------ opening handshake (§4)
+
+    public void KeyDrawn(string key)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Key={key} (16 random bytes, RFC 6455 §4.1)");
+    }
+
+    public void RequestSent(byte[] request)
+    {
+        if (!Enabled)
+            return;
+        var line = Encoding.ASCII.GetString(request).Split("\r\n")[0];
+        Emit(Direction.Sent, TraceCategory.Http, $"{line} (upgrade request, {request.Length} bytes)");
+    }
+
+    public void RequestReceived(int bytes)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.Http, $"upgrade request received ({bytes} bytes)");
+    }
+
+    public void KeyAccepted(string key, string accept)
+    {
+        if (!Enabled)
+            return;
+        Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Key={key}");
+        Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Accept={accept} (base64 SHA-1 of key + GUID, RFC 6455 §4.2.2)");
+    }
+
+    public void SwitchingProtocolsSent(int bytes)
+    {
+        if (Enabled)
+            Emit(Direction.Sent, TraceCategory.Http, $"101 Switching Protocols ({bytes} bytes): handshake complete");
+    }
+
+    public void ResponseReceived(int bytes)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.Http, $"response received ({bytes} bytes)");
+    }
+
+    public void AcceptVerified(string accept)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Accept verified: {accept} (RFC 6455 §4.1)");
+    }
+
+    public void HandshakeFailed(string reason)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Handshake, $"handshake failed: {reason}");
+    }
+
+    public void HandshakeRefused(HandshakeRejection rejection)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Http, $"-> {rejection} (handshake refused)");
+    }
+
+    // ------------------------------------------------------------------ reading (§5, §6.2)
+
+    public void FrameReceived(in FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.Frame, DescribeFrame(header, payload));
+    }
+
+    public void PingAnswered(ReadOnlySpan<byte> payload)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Ping, $"ping {Preview(payload, 20)} answered with an identical pong (RFC 6455 §5.5.2)");
+    }
+
+    public void TextDelivered(string text)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.App, $"'{text}'");
+    }
+
+    public void BinaryDelivered(int length)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.App, $"{length} bytes of binary");
+    }
+
+    public void ReadingPaused(int waiting)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, $"handler has {waiting} messages waiting: reading paused");
+    }
+
+    public void ReadingResumed()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "handler caught up: reading resumed");
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    public void TextSent(string text)
+    {
+        if (Enabled)
+            Emit(Direction.Sent, TraceCategory.App, text);
+    }
+
+    public void FrameSent(in FrameHeader header, int payloadLength)
+    {
+        if (Enabled)
+            Emit(Direction.Sent, TraceCategory.Frame, $"opcode={header.Opcode.Name()} len={payloadLength}{(header.Masked ? " MASKED=1" : "")}");
+    }
+
+    public void NotSentAfterClose(Opcode opcode)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Frame, $"{opcode.Name()} not sent: our close frame is already out (RFC 6455 §5.5.1)");
+    }
+
+    // ------------------------------------------------------------------ keep-alive (§5.5.2, §5.5.3)
+
+    public void PingSent(long sequence, TimeSpan pongTimeout)
+    {
+        if (Enabled)
+            Emit(Direction.Sent, TraceCategory.Ping, $"ping #{sequence} (pong expected within {pongTimeout.TotalSeconds:0.###} s)");
+    }
+
+    public void PongReceived(ReadOnlySpan<byte> payload)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.Ping, $"pong {Preview(payload, 20)}: peer alive");
+    }
+
+    // ------------------------------------------------------------------ closing (§7)
+
+    public void StateChanged(string change)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.State, change);
+    }
+
+    public void PeerClosedFirst(CloseStatus status)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Frame, $"close {status} received first: replying with a close frame (RFC 6455 §5.5.1)");
+    }
+
+    public void PeerAnsweredOurClose(CloseStatus status)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Frame, $"close {status} received after ours: the closing handshake is complete, no reply (RFC 6455 §5.5.1)");
+    }
+
+    public void NotWaitingForThePeersClose()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "the reader failed: not waiting for the peer's close frame (RFC 6455 §7.1.7)");
+    }
+
+    public void WaitingForServerFin()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "waiting for the server to close TCP first (RFC 6455 §7.1.1)");
+    }
+
+    public void ServerClosesTcpFirst()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "server closes TCP first, keeping TIME_WAIT on its side (RFC 6455 §7.1.1)");
+    }
+
+    public void TcpClosed(bool finFromServer)
+    {
+        if (!Enabled)
+            return;
+        if (finFromServer)
+            Emit(Direction.Received, TraceCategory.Tcp, "FIN from the server: closing our side");
+        Emit(Direction.Local, TraceCategory.Tcp, "TCP connection closed");
+    }
+
+    public void ServerDidNotCloseTcp(TimeSpan finWait)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, $"the server did not close TCP within {finWait.TotalSeconds:0.###} s: closing it ourselves (RFC 6455 §7.1.1)");
+    }
+
+    public void LostAfterOurClose(CloseStatus ours, string why)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, $"connection lost after our close {ours}: {why}");
+    }
+
+    public void Lost(string why)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, $"connection lost: {why} (1006, reported locally, never sent: RFC 6455 §7.1.5)");
+    }
+
+    public void AbortingTcp(string why)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tcp, $"aborting TCP: {why}");
+    }
+
+    // ------------------------------------------------------------------ reconnect (§7.2.3)
+
+    public void ConnectionLost(WebSocket.Closed closed)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Actor, $"{closed}: the ReconnectSupervisor restarts the connection (stops this connection actor, starts a new one after the delay)");
+    }
+
+    public void ConnectionActorFailed(Exception failure)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Actor, $"connection actor failed: {failure.GetType().Name}: {failure.Message} -> ReconnectSupervisor: Stop, no reconnect");
+    }
+
+    public void ReconnectScheduled(int attempt, TimeSpan delay, string rule)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Retry, $"reconnect #{attempt} in {delay.TotalSeconds:0.00} s ({rule}; RFC 6455 §7.2.3)");
+    }
+
+    public void ConnectionStable(TimeSpan resetAfter)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Retry, $"connection up for {resetAfter.TotalSeconds:0.###} s: a later reconnect starts again from a random first delay");
+    }
+
+    public void ClientStopsWhileWaiting(string why)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Retry, $"{why}: the client stops");
+    }
+
+    // ------------------------------------------------------------------ formatting
+
+    /// <summary>The reference's frame line: header fields and a short payload preview in Python's
+    /// bytes notation, so text and binary read alike.</summary>
+    public static string DescribeFrame(in FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        var sb = new StringBuilder();
+        sb.Append("opcode=").Append(header.Opcode.Name())
+          .Append(" fin=").Append(header.Fin ? 1 : 0)
+          .Append(" masked=").Append(header.Masked ? 1 : 0)
+          .Append(" len=").Append(header.PayloadLength);
+        if (payload.Length > 0)
+            sb.Append(" payload=").Append(Preview(payload, 20));
+        return sb.ToString();
+    }
+
+    public static string Preview(ReadOnlySpan<byte> bytes, int max)
+    {
+        var sb = new StringBuilder("b'");
+        foreach (byte b in bytes[..Math.Min(max, bytes.Length)])
+        {
+            if (b == (byte)'\'' || b == (byte)'\\')
+                sb.Append('\\').Append((char)b);
+            else if (b >= 0x20 && b < 0x7F)
+                sb.Append((char)b);
+            else
+                sb.Append("\\x").Append(b.ToString("x2"));
+        }
+        sb.Append('\'');
+        if (bytes.Length > max)
+            sb.Append("...");
+        return sb.ToString();
+    }
+}
