@@ -39,6 +39,23 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     }
 
     [Fact]
+    public async Task With_tracing_off_a_whole_connection_publishes_no_lifecycle_event()
+    {
+        var trace = CreateTestProbe();
+        Sys.EventStream.Subscribe(trace.Ref, typeof(LifecycleEvent));
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), Quiet());
+        var app = CreateTestProbe();
+        WebSocketClient.Connect(Sys, server.Uri, app.Ref, Quiet());
+        var connection = app.ExpectMsg<Opened>(Wait).Connection;
+        connection.Tell(new SendText("quiet"));
+        app.ExpectMsg<TextReceived>(Wait);
+        connection.Tell(new Close());
+        app.ExpectMsg<Closed>(Wait);
+        // Events are published on the thread that emits them, so any would be in the probe's mailbox by now.
+        Assert.False(trace.HasMessages, $"a lifecycle event with tracing off: {(trace.HasMessages ? trace.ReceiveOne(TimeSpan.Zero) : null)}");
+    }
+
+    [Fact]
     public async Task ClientWebSocket_talks_to_our_server_text_binary_and_close_handshake()
     {
         var events = CreateTestProbe();
