@@ -18,7 +18,8 @@ public sealed class InMemorySink : ILogEventSink
 
 /// <summary>Akka's logging reaches Serilog through <see cref="SerilogLogger"/> with its level, source and template.</summary>
 [Collection(nameof(SerilogLoggerTests))] // SerilogLogger.Configure is process-wide
-public sealed class SerilogLoggerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit("""
+public sealed class SerilogLoggerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit + """
+
     akka.loggers = ["ActorWs.Logging.SerilogLogger, ActorWs"]
     akka.loglevel = DEBUG
     """, output: output)
