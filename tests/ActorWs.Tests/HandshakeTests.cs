@@ -14,7 +14,7 @@ namespace ActorWs.Tests;
 /// </summary>
 public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private async Task<(WebSocketServer Server, TestProbe Trace, TestProbe Handlers)> StartAsync(string extra = "")
     {

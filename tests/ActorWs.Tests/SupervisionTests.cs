@@ -13,7 +13,7 @@ namespace ActorWs.Tests;
 /// </summary>
 public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private static async Task<ClientWebSocket> ConnectAsync(WebSocketServer server)
     {
