@@ -10,7 +10,7 @@ namespace ActorWs.Hardening.Tests;
 /// <summary>
 /// 10,000 connections opened and ended against one server, in batches of 1,000 with 100 at a time:
 /// clean closes, resets, violations, refused and abandoned handshakes, FINs without a close frame.
-/// After each batch every connection actor is gone, the process holds no more sockets than before,
+/// After each batch every connection actor is gone, the process holds no socket on the server's port but its listener,
 /// and the managed heap does not grow from one batch to the next.
 /// </summary>
 public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
@@ -29,14 +29,15 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
     {
         CaptureErrors();
         var counts = new HandlerCounts();
-        var server = await StartServerAsync(Settings("handshake.timeout = 2s\nclose.timeout = 1s"), handler: CountingEchoHandler.Props(counts));
+        // The shipped timeouts: every kind of connection ends by a TCP event, not a timeout, and a
+        // short timeout could end a connection whose peer task a loaded machine has delayed.
+        var server = await StartServerAsync(Settings(), handler: CountingEchoHandler.Props(counts));
 
         // Warm-up: JIT, pools and the runtime's socket engine are first-use costs, not leaks.
         await RunBatchAsync(server, 0, 200);
         await AwaitNoConnectionsAsync(server, Settle);
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        int fdBaseline = OpenFileDescriptors();
         long expectedOpened = counts.Opened;
 
         var heaps = new List<long>();
@@ -49,11 +50,11 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
             expectedOpened += Enumerable.Range(batch * BatchSize, BatchSize).Count(i => Opens(KindOf(i)));
 
             await AwaitNoConnectionsAsync(server, Settle);
-            int fds = await AwaitFileDescriptorsAtMostAsync(fdBaseline + 2, Settle);
+            await AwaitOnlyTheListenerAsync(server, Settle);
             long heap = GC.GetTotalMemory(true);
             heaps.Add(heap);
             Out.WriteLine($"batch {batch}: {BatchSize} connections in {run:0.00} s, all gone after {watch.Elapsed.TotalSeconds:0.00} s; " +
-                          $"fds {fds} (baseline {fdBaseline}); heap {heap / 1024.0 / 1024:0.00} MiB; handler opened {counts.Opened}, closed {counts.Closed}");
+                          $"heap {heap / 1024.0 / 1024:0.00} MiB; handler opened {counts.Opened}, closed {counts.Closed}");
             // Exactly one Closed per opened connection: nothing lost, nothing left open.
             Assert.Equal(expectedOpened, counts.Opened);
             Assert.Equal(counts.Opened, counts.Closed);

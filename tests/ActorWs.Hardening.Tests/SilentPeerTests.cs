@@ -6,35 +6,39 @@ using Akka.Actor;
 using ActorWs.Hardening.Tests.Support;
 using ActorWs.Protocol;
 using Xunit.Abstractions;
+using ActorWs.Logging;
 
 namespace ActorWs.Hardening.Tests;
 
 /// <summary>
-/// Peers that stop answering, on real sockets with short timeouts: every wait ends, TCP is closed or
-/// aborted, the handler hears exactly one Closed, and a peer that stops reading cannot make memory grow.
+/// Peers that stop answering, on real sockets with the connection's timeouts in virtual time: every
+/// wait ends, TCP is closed or aborted, the handler hears exactly one Closed, and a peer that stops
+/// reading cannot make memory grow. Each timeout is advanced once its timer is known to be running
+/// (an Identify through its actor, or the trace event that follows the timer's start); that a
+/// timeout does not fire early is for the unit tests (CloseTests, PingerTests).
 /// </summary>
-public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(output)
+public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(output, virtualTime: true)
 {
     private static readonly TimeSpan Wait = RawPeer.DefaultTimeout;
 
     [Fact]
     public async Task Peer_that_never_answers_our_close_is_aborted_after_the_close_timeout()
     {
-        var closeTimeout = TimeSpan.FromMilliseconds(300);
+        var closeTimeout = TimeSpan.FromSeconds(5);
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings($"close.timeout = {closeTimeout.TotalMilliseconds}ms"), monitor.Ref);
+        var server = await StartServerAsync(Settings($"close.timeout = {closeTimeout.TotalSeconds}s"), monitor.Ref);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         var connection = (await monitor.ExpectMsgAsync<Opened>(Wait)).Connection;
 
         connection.Tell(new Close(CloseCodes.NormalClosure, "bye"));
         var close = await peer.ReadFrameAsync();
-        var watch = Stopwatch.StartNew();
         Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.NormalClosure }, $"expected our close 1000, got {close}");
+        // The close coordinator starts its timeout as it sends the frame.
+        await SyncAsync(connection.Path.Parent / "close");
+        Scheduler.Advance(closeTimeout);
         // The peer reads on but never answers: the server must not wait for ever.
-        Assert.Empty(await peer.ReadUntilClosedAsync(closeTimeout * 10));
-        Out.WriteLine($"TCP {(peer.WasReset ? "reset" : "closed")} {watch.ElapsedMilliseconds} ms after the close frame");
+        Assert.Empty(await peer.ReadUntilClosedAsync(Wait));
         Assert.True(peer.WasReset, "the server should abort TCP (RST) when the close handshake times out");
-        Assert.InRange(watch.Elapsed, closeTimeout * 0.5, closeTimeout * 8);
         var closed = await monitor.ExpectMsgAsync<Closed>(Wait);
         Assert.Equal((CloseCodes.AbnormalClosure, false), (closed.Code, closed.WasClean));
         await AwaitNoConnectionsAsync(server, Wait);
@@ -43,13 +47,14 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
     [Fact]
     public async Task Client_closes_TCP_itself_when_the_server_never_sends_FIN_after_the_close_handshake()
     {
-        var finWait = TimeSpan.FromMilliseconds(300);
+        var finWait = TimeSpan.FromSeconds(2);
         var handler = CreateTestProbe();
+        var finWaiting = TraceProbe(e => e.Category == TraceCategory.Tcp && e.Message.StartsWith("waiting for the server to close TCP first", StringComparison.Ordinal));
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
         var client = WebSocketClient.Connect(Sys, uri, handler.Ref,
-            Settings($"close {{ fin-wait-timeout = {finWait.TotalMilliseconds}ms, timeout = 2s }}"), UniqueName("ws-client"));
+            Settings($"close {{ fin-wait-timeout = {finWait.TotalSeconds}s, timeout = 5s }}\ntrace-lifecycle = on"), UniqueName("ws-client"));
         Watch(client);
         using var server = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));
         listener.Stop();
@@ -63,12 +68,13 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var close = await server.ReadFrameAsync();
         Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.NormalClosure }, $"expected the client's close 1000, got {close}");
         await server.SendAsync(server.Close(CloseCodes.NormalClosure));
-        var watch = Stopwatch.StartNew();
+        // The client's close coordinator has the answer and waits for the server's FIN: its trace
+        // says so right after it starts the FIN wait.
+        await finWaiting.ExpectMsgAsync<LifecycleEvent>(Wait);
+        Scheduler.Advance(finWait);
         // The fake server never closes TCP: the client's FIN must come once its FIN wait runs out.
-        Assert.Empty(await server.ReadUntilClosedAsync(finWait * 10));
-        Out.WriteLine($"client's FIN {watch.ElapsedMilliseconds} ms after the close handshake completed (fin-wait-timeout {finWait.TotalMilliseconds} ms)");
+        Assert.Empty(await server.ReadUntilClosedAsync(Wait));
         Assert.False(server.WasReset, "the client should close TCP with a FIN, not abort it");
-        Assert.InRange(watch.Elapsed, finWait * 0.5, finWait * 8);
         var closed = await handler.ExpectMsgAsync<Closed>(Wait);
         Assert.Equal(new Closed(CloseCodes.NormalClosure, "", true), closed);
         await ExpectTerminatedAsync(client, Wait);
@@ -77,27 +83,29 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
     [Fact]
     public async Task Half_open_peer_that_never_answers_pings_gets_1011_then_TCP_is_closed()
     {
-        var interval = TimeSpan.FromMilliseconds(200);
-        var pongTimeout = TimeSpan.FromMilliseconds(300);
+        var interval = TimeSpan.FromSeconds(10);
+        var pongTimeout = TimeSpan.FromSeconds(5);
+        var closeTimeout = TimeSpan.FromSeconds(3);
         var monitor = CreateTestProbe();
         var server = await StartServerAsync(Settings($$"""
-            keep-alive { ping-interval = {{interval.TotalMilliseconds}}ms, pong-timeout = {{pongTimeout.TotalMilliseconds}}ms }
-            close.timeout = 300ms
+            keep-alive { ping-interval = {{interval.TotalSeconds}}s, pong-timeout = {{pongTimeout.TotalSeconds}}s }
+            close.timeout = {{closeTimeout.TotalSeconds}}s
             """), monitor.Ref);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
-        await monitor.ExpectMsgAsync<Opened>(Wait);
-        var watch = Stopwatch.StartNew();
+        var connection = (await monitor.ExpectMsgAsync<Opened>(Wait)).Connection.Path.Parent;
 
         // Reads everything, answers nothing (a peer whose application hangs, or a dead NAT path).
-        int pings = 0;
-        WireFrame? frame;
-        while ((frame = await peer.ReadFrameAsync(Wait)) is { Opcode: Opcode.Ping })
-            pings++;
-        Out.WriteLine($"{pings} pings, then {frame} after {watch.ElapsedMilliseconds} ms");
-        Assert.True(pings >= 1, "the server never pinged");
+        await SyncAsync(connection / "pinger"); // its interval timer runs
+        Scheduler.Advance(interval);
+        var ping = await peer.ReadFrameAsync(Wait);
+        Assert.True(ping is { Opcode: Opcode.Ping }, $"expected a ping, got {ping?.ToString() ?? "TCP closed"}");
+        await SyncAsync(connection / "pinger"); // the pong deadline runs
+        Scheduler.Advance(pongTimeout);
+        var frame = await peer.ReadFrameAsync(Wait);
         Assert.True(frame is { Opcode: Opcode.Close, CloseCode: CloseCodes.InternalError }, $"expected close 1011, got {frame?.ToString() ?? "TCP closed"}");
-        Assert.InRange(watch.Elapsed, interval + pongTimeout * 0.5, (interval + pongTimeout) * 8);
         // Silent to the close frame as well: the server does not keep the socket.
+        await SyncAsync(connection / "close"); // its close timeout runs
+        Scheduler.Advance(closeTimeout);
         Assert.Empty(await peer.ReadUntilClosedAsync(Wait));
         var closed = await monitor.ExpectMsgAsync<Closed>(Wait);
         Assert.Equal((CloseCodes.InternalError, false), (closed.Code, closed.WasClean));

@@ -2,13 +2,14 @@ using System.Net.Sockets;
 using Akka.Actor;
 using ActorWs.Hardening.Tests.Support;
 using Xunit.Abstractions;
+using ActorWs.Logging;
 
 namespace ActorWs.Hardening.Tests;
 
 /// <summary>
 /// A peer that sends faster than the application handles: the reader stops reading from TCP while the
-/// handler is behind (limits.max-handler-backlog), so the peer's bytes wait in its own TCP window,
-/// not in the server's memory; nothing is lost when the handler catches up.
+/// handler is behind (limits.max-handler-backlog), so the peer's bytes wait in the kernels' TCP
+/// buffers, not in the server's memory; nothing is lost when the handler catches up.
 /// </summary>
 public sealed class SlowHandlerTests(ITestOutputHelper output) : HardeningKit(output)
 {
@@ -35,39 +36,76 @@ public sealed class SlowHandlerTests(ITestOutputHelper output) : HardeningKit(ou
     [Fact]
     public async Task A_flood_into_a_stuck_handler_pauses_reading_and_loses_nothing()
     {
-        const int backlog = 100, messages = 400_000;
+        const int backlog = 100;
         using var gate = new ManualResetEventSlim(false);
         var received = new StrongBox<int>(0);
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings($"limits.max-handler-backlog = {backlog}"),
-            handler: Props.Create(() => new GatedHandler(monitor.Ref, gate, received)));
-        using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint, receiveBuffer: 4096);
-        peer.Socket.SendBufferSize = 16 * 1024; // so that the flood cannot all sit in our own kernel buffer
+        // Only the trace's "reading paused/resumed": a flood traces two events a message.
+        var reading = TraceProbe(e => e.Category == TraceCategory.Tcp && (e.Message.EndsWith("reading paused", StringComparison.Ordinal) ||
+                                                              e.Message.EndsWith("reading resumed", StringComparison.Ordinal)));
+        var settings = Settings($"limits.max-handler-backlog = {backlog}\ntrace-lifecycle = on");
+        var server = await StartServerAsync(settings, handler: Props.Create(() => new GatedHandler(monitor.Ref, gate, received)));
+        using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
+        peer.Socket.SendBufferSize = 16 * 1024; // so that the flood needs less to overfill the kernel
         var handler = monitor.ExpectMsg<IActorRef>();
         var cell = ((ActorRefWithCell)handler).Underlying;
-
-        // 400,000 one-byte text messages (2.8 MB) in one go: far more than the TCP windows and whatever
-        // Akka.IO reads ahead before the pause takes effect can hold, even on a loaded machine.
         var frame = peer.Text("x");
-        var flood = new byte[frame.Length * messages];
-        for (int i = 0; i < messages; i++)
-            frame.CopyTo(flood, i * frame.Length);
-        var sending = peer.Socket.SendAsync(flood.AsMemory(), SocketFlags.None).AsTask();
+        byte[] Messages(int count)
+        {
+            var bytes = new byte[frame.Length * count];
+            for (int i = 0; i < count; i++)
+                frame.CopyTo(bytes, i * frame.Length);
+            return bytes;
+        }
 
-        // While the handler is stuck, its mailbox stays near the limit: at most one TCP read more.
-        await AwaitConditionAsync(() => Task.FromResult(cell.NumberOfMessages >= backlog), TimeSpan.FromSeconds(10));
-        int peak = 0;
-        for (var until = DateTime.UtcNow.AddSeconds(1); DateTime.UtcNow < until; await Task.Delay(5))
-            peak = Math.Max(peak, cell.NumberOfMessages);
-        int oneRead = 64 * 1024 / frame.Length;
-        Out.WriteLine($"handler mailbox peak {peak} (limit {backlog}, one read holds up to {oneRead})");
-        Assert.InRange(peak, backlog, backlog + oneRead);
-        Assert.False(sending.IsCompleted, "the peer's send should be held up by TCP flow control");
+        // Enough to fill the stuck handler's mailbox past the limit: the reader pauses.
+        int first = backlog + 2;
+        await peer.SendAsync(Messages(first));
+        var paused = reading.ExpectMsg<LifecycleEvent>(TimeSpan.FromSeconds(30));
+        Assert.EndsWith("reading paused", paused.Message);
+        // The reader told the socket to stop before it traced the pause; once the socket actor has
+        // handled that (an Identify behind it), it reads nothing more from the kernel.
+        var socket = await Sys.ActorSelection("/system/actorws-tcp-*").Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30));
+        Assert.NotNull(socket.Subject);
+        // While the handler is stuck nothing more reaches it: the one it holds, the rest waiting.
+        Assert.InRange(cell.NumberOfMessages, backlog + 1, first);
 
-        // The handler catches up: reading resumes and every message arrives.
+        // Then more than the kernel can hold for the paused server: its socket's receive buffer
+        // and the peer's send buffer, read back as the kernel sized them (Linux doubles what is
+        // asked, and caps it), and a read's worth on top. The send cannot complete while reading
+        // is paused, whatever the timing: only reading makes room.
+        int serverReceiveBuffer;
+        using (var likeTheServers = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            likeTheServers.ReceiveBufferSize = settings.ReceiveBufferSize;
+            serverReceiveBuffer = likeTheServers.ReceiveBufferSize;
+        }
+        long kernelHolds = serverReceiveBuffer + peer.Socket.SendBufferSize + settings.MaxReadSize;
+        int flood = (int)(2 * kernelHolds / frame.Length);
+        var sending = peer.Socket.SendAsync(Messages(flood).AsMemory(), SocketFlags.None).AsTask();
+        Out.WriteLine($"flood of {flood} messages ({flood * frame.Length} bytes) for kernel buffers of {kernelHolds} bytes");
+        // The flood reaches the server's kernel and stays there unread.
+        await AwaitConditionAsync(() => Task.FromResult(ProcessSockets.OnLocalPort(server.Endpoint.Port).Any(s => s.ReceiveQueue > 0)), TimeSpan.FromSeconds(30));
+        Assert.False(sending.IsCompleted, "the peer's send completed while the server was not reading");
+        Assert.Equal(0, Volatile.Read(ref received.Value));
+
+        // The handler catches up: reading resumes and every message arrives, the mailbox never
+        // holding more than the limit and one read's messages (the reader checks after each read).
         gate.Set();
+        int oneRead = settings.MaxReadSize / frame.Length, peak = 0, total = first + flood;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Volatile.Read(ref received.Value) < total)
+        {
+            peak = Math.Max(peak, cell.NumberOfMessages);
+            Assert.True(peak <= backlog + oneRead, $"the handler's mailbox held {peak} messages (limit {backlog}, one read holds up to {oneRead})");
+            Assert.True(DateTime.UtcNow < deadline, $"{received.Value} of {total} messages reached the handler in 60 s");
+            if (sending.IsFaulted)
+                await sending;
+            await Task.Delay(1); // a sampling interval, not a wait for anything
+        }
         await sending.WaitAsync(TimeSpan.FromSeconds(60));
-        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref received.Value) == messages), TimeSpan.FromSeconds(60));
+        Assert.EndsWith("reading resumed", reading.ExpectMsg<LifecycleEvent>(TimeSpan.FromSeconds(30)).Message);
+        Out.WriteLine($"handler mailbox peak while catching up {peak} (limit {backlog}, one read holds up to {oneRead})");
         await server.StopAsync();
     }
 }

@@ -13,7 +13,7 @@ namespace ActorWs.Tests;
 /// Akka.IO's contract (what our connection actors and their probe-driven tests rely on), read only
 /// what the kernel holds, stop reading when asked, and end TCP the way it was told to.
 /// </summary>
-public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output), IDisposable
+public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output), IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly List<Socket> _sockets = [];

@@ -11,9 +11,9 @@ namespace ActorWs.Tests;
 /// The connection's supervisor strategy turns a child's failure into a close code (DESIGN.md's
 /// table), only that connection is closed, and its whole actor tree stops.
 /// </summary>
-public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private static async Task<ClientWebSocket> ConnectAsync(WebSocketServer server)
     {
@@ -114,7 +114,7 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
 
 /// <summary>The same at actor level, with a probe for TCP: whatever way the handler goes, the connection
 /// closes (1011 for a failure, 1001 for a handler that stopped) and its whole tree stops.</summary>
-public sealed class HandlerLossTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class HandlerLossTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
 {
     [Theory]
     [InlineData("throw", CloseCodes.InternalError)]

@@ -13,7 +13,17 @@ namespace ActorWs.Tests;
 /// <summary>Settings and configuration snippets shared by the tests.</summary>
 internal static class TestConfig
 {
-    public const string VirtualTime = "akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"";
+    /// <summary>Every test kit's config: a message a test waits for gets 10 s instead of Akka's 3 s
+    /// before the test fails. A wait ends as soon as its message comes, so a passing test is no
+    /// slower; on a machine running two test suites at once, 3 s for a first message (JIT, thread
+    /// pool growth) was not enough.</summary>
+    public const string Kit = "akka.test.single-expect-default = 10s";
+
+    /// <summary><see cref="Kit"/> with virtual time: timers fire only when a test advances the scheduler.</summary>
+    public const string VirtualTime = Kit + "\nakka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"";
+
+    /// <summary>What the Ask-based sync helpers wait before failing.</summary>
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Settings on loopback, port 0, keep-alive off, short real-time waits.</summary>
     public static WebSocketSettings Settings(string extra = "")
@@ -118,10 +128,10 @@ internal static class KitExtensions
     /// <summary>Returns once <paramref name="actor"/> has processed every message sent to it before
     /// this call: an Identify round trip through its mailbox.</summary>
     public static IActorRef? Identify(this TestKitBase kit, ActorPath path) =>
-        kit.Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3)).Result.Subject;
+        kit.Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(null), TestConfig.AskTimeout).Result.Subject;
 
     public static void Sync(this TestKitBase kit, IActorRef actor) =>
-        actor.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3)).Wait();
+        actor.Ask<ActorIdentity>(new Identify(null), TestConfig.AskTimeout).Wait();
 }
 
 /// <summary>A frame seen on the wire, decoded.</summary>
@@ -229,13 +239,13 @@ internal sealed class ProbeConnection
     /// sent to it before this call (an Identify round trip through its mailbox).</summary>
     public void Sync(string child)
     {
-        var id = _kit.Sys.ActorSelection(Connection.Path / child).Ask<ActorIdentity>(new Identify(child), TimeSpan.FromSeconds(3)).Result;
+        var id = _kit.Sys.ActorSelection(Connection.Path / child).Ask<ActorIdentity>(new Identify(child), TestConfig.AskTimeout).Result;
         Assert.NotNull(id.Subject);
     }
 
     public IActorRef Child(string name)
     {
-        var id = _kit.Sys.ActorSelection(Connection.Path / name).Ask<ActorIdentity>(new Identify(name), TimeSpan.FromSeconds(3)).Result;
+        var id = _kit.Sys.ActorSelection(Connection.Path / name).Ask<ActorIdentity>(new Identify(name), TestConfig.AskTimeout).Result;
         return id.Subject ?? throw new InvalidOperationException($"no child {name}");
     }
 }

@@ -45,6 +45,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     // The application ended this connection (Close, Abort, or its handler stopped): a client does not
     // reconnect then, whatever the close code turns out to be (an unanswered close ends in 1006).
     private bool _closeAsked;
+    private bool _readerFailed;
+    private object? _tcpEnd; // TCP's end, once it was passed on behind the reader
 
     public IStash Stash { get; set; } = null!;
 
@@ -252,6 +254,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // frame and closes TCP at once (as a server should, RFC 6455 §7.1.1) would otherwise be
             // reported as gone without a close frame (1006) whenever the FIN overtook the frame's parsing.
             case Tcp.ConnectionClosed c:
+                _tcpEnd = c;
                 ToCloserBehindReader().Forward(c);
                 break;
             case CloseCoordinator.Finished f:
@@ -267,15 +270,20 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     }
 
     /// <summary>The reader while it runs (it passes TCP's end on to the close coordinator after the
-    /// frames before it), else the close coordinator itself.</summary>
-    private IActorRef ToCloserBehindReader() => Context.Child("reader").IsNobody() ? _closer! : _reader!;
+    /// frames before it), else the close coordinator itself. A reader that failed is still a child
+    /// until its stop completes, but what reaches it then goes to dead letters.</summary>
+    private IActorRef ToCloserBehindReader() => _readerFailed || Context.Child("reader").IsNobody() ? _closer! : _reader!;
 
     private void OnTerminated(Terminated t)
     {
         if (_finished)
             return;
         if (t.ActorRef.Equals(_tcp))
-            ToCloserBehindReader().Tell(new CloseCoordinator.TcpLost("the TCP connection actor stopped"));
+        {
+            var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
+            _tcpEnd ??= lost;
+            ToCloserBehindReader().Tell(lost);
+        }
         else if (t.ActorRef.Equals(_handler))
         {
             _closeAsked = true;
@@ -307,6 +315,15 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         // The failed child is stopped: without the writer no close frame can be sent, and without
         // the reader the peer's close frame can never be read.
         _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: !child.Equals(_writer), ReaderAlive: !child.Equals(_reader)));
+        if (child.Equals(_reader))
+        {
+            _readerFailed = true;
+            // TCP's end, passed to the reader behind the chunk it failed on, is lost with its
+            // mailbox (a reader that forwarded it had read every chunk, and cannot fail after):
+            // without it the close coordinator would wait out its timeouts.
+            if (_tcpEnd is not null)
+                _closer.Tell(_tcpEnd);
+        }
         return Directive.Stop;
     }
 

@@ -1,6 +1,8 @@
+using System.Threading.Channels;
 using Akka.Actor;
 using ActorWs.Conformance.Tests.Support;
 using ActorWs.Protocol;
+using ActorWs.Logging;
 
 namespace ActorWs.Conformance.Tests.Interop;
 
@@ -19,6 +21,7 @@ public abstract class ClientInteropTests(PeerKind kind)
         public required HandlerEvents Events { get; init; }
         public required IActorRef Client { get; init; }
         public required IActorRef Connection { get; init; }
+        public required string Name { get; init; }
 
         public void Send(object command) => Connection.Tell(command);
 
@@ -34,18 +37,19 @@ public abstract class ClientInteropTests(PeerKind kind)
         }
     }
 
-    private async Task<Session> OpenAsync()
+    private async Task<Session> OpenAsync(WebSocketSettings? settings = null)
     {
         PeerGuard.Require(kind);
         var peer = await PeerProcess.StartServer(kind);
         var system = TestSystem.System;
         var events = new HandlerEvents(system);
-        var client = WebSocketClient.Connect(system, new Uri(peer.Url), events.Actor, TestSystem.Settings, TestSystem.UniqueName("ws-client"));
+        var name = TestSystem.UniqueName("ws-client");
+        var client = WebSocketClient.Connect(system, new Uri(peer.Url), events.Actor, settings ?? TestSystem.Settings, name);
         try
         {
             var opened = await events.NextAsync<Opened>(Timeout);
             Assert.Equal(Role.Client, opened.Role);
-            return new Session { Peer = peer, Events = events, Client = client, Connection = opened.Connection };
+            return new Session { Peer = peer, Events = events, Client = client, Connection = opened.Connection, Name = name };
         }
         catch
         {
@@ -92,16 +96,65 @@ public abstract class ClientInteropTests(PeerKind kind)
         }
     }
 
+    /// <summary>The data frames a client connection read, from its lifecycle trace.</summary>
+    private sealed class DataFramesRead : IDisposable
+    {
+        private readonly Channel<string> _frames = Channel.CreateUnbounded<string>();
+        private readonly IActorRef _subscriber;
+
+        public DataFramesRead(ActorSystem system, string connection)
+        {
+            var writer = _frames.Writer;
+            _subscriber = system.ActorOf(Props.Create(() => new Filter(connection, writer)));
+            system.EventStream.Subscribe(_subscriber, typeof(LifecycleEvent));
+        }
+
+        /// <summary>The frames of the next message, as "opcode=X fin=N", up to the one with FIN set.</summary>
+        public async Task<List<string>> NextMessageAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            var frames = new List<string>();
+            do
+                frames.Add(await _frames.Reader.ReadAsync(cts.Token));
+            while (!frames[^1].EndsWith("fin=1", StringComparison.Ordinal));
+            return frames;
+        }
+
+        public void Dispose() => _subscriber.Tell(PoisonPill.Instance);
+
+        private sealed class Filter : ReceiveActor
+        {
+            public Filter(string connection, ChannelWriter<string> frames) =>
+                Receive<LifecycleEvent>(e => e.Connection == connection && e is { Direction: Direction.Received, Category: TraceCategory.Frame }, e =>
+                {
+                    // "opcode=TEXT fin=0 masked=0 len=8 payload=...": keep the opcode and FIN of data frames.
+                    var words = e.Message.Split(' ');
+                    if (words[0] is "opcode=TEXT" or "opcode=BINARY" or "opcode=CONT")
+                        frames.TryWrite($"{words[0]} {words[1]}");
+                });
+        }
+    }
+
     [Fact]
     public async Task A_message_the_peer_fragments_arrives_as_one_TextReceived()
     {
-        await using var s = await OpenAsync();
+        // With the lifecycle trace on, the client's reader reports every frame it reads: what the
+        // peer really sent, whatever the handler was handed.
+        await using var s = await OpenAsync(TestSystem.Settings with { TraceLifecycle = true });
+        using var frames = new DataFramesRead(TestSystem.System, s.Name);
         // The peer sends the text back as a 3-fragment message (split on code points).
         s.Send(new SendText("fragmented:hello fragmented world 😀"));
         Assert.Equal("hello fragmented world 😀", await s.NextTextAsync());
         s.Send(new SendText("after"));
         Assert.Equal("after", await s.NextTextAsync());
-        Assert.Equal(2, s.Events.Seen.Count(e => e is TextReceived));
+        // Three fragments at least (Python's websockets ends a message sent in parts with an empty
+        // final fragment); then "after" in one frame.
+        var fragments = await frames.NextMessageAsync(Timeout);
+        Assert.True(fragments.Count >= 3 && fragments[0] == "opcode=TEXT fin=0" && fragments.Skip(1).All(f => f.StartsWith("opcode=CONT ", StringComparison.Ordinal)),
+            $"the {kind} server sent: {string.Join(", ", fragments)}");
+        Assert.Equal(["opcode=TEXT fin=1"], await frames.NextMessageAsync(Timeout));
+        // Three frames, one message: the handler was handed the two texts and nothing in between.
+        Assert.Equal([typeof(Opened), typeof(TextReceived), typeof(TextReceived)], s.Events.Seen.Select(e => e.GetType()));
     }
 
     [Fact]
@@ -154,9 +207,19 @@ public abstract class ClientInteropTests(PeerKind kind)
         s.Peer.Kill();
         var closed = await s.Events.NextAsync<Closed>(Timeout);
         Assert.True(closed is { Code: CloseCodes.AbnormalClosure, WasClean: false }, $"ActorWs client reported {closed}");
-        Assert.Single(s.Events.Seen.OfType<Closed>());
+        // Exactly one Closed: once the connection actor has stopped it can tell the handler nothing
+        // more, so a marker sent after that comes right behind whatever it did tell.
+        await s.Client.WatchAsync().WaitAsync(Timeout);
+        s.Events.Actor.Tell(EndOfEvents.Instance);
+        await s.Events.NextAsync<EndOfEvents>(Timeout);
+        Assert.Equal([typeof(Closed), typeof(EndOfEvents)], s.Events.Seen.SkipWhile(e => e is not Closed).Select(e => e.GetType()));
     }
 
+}
+
+internal sealed record EndOfEvents
+{
+    public static readonly EndOfEvents Instance = new();
 }
 
 public sealed class ActorWsClientToNodeServerTests() : ClientInteropTests(PeerKind.Node);

@@ -31,7 +31,7 @@ public sealed class Bystander
         {
             var text = $"bystander message #{n}";
             await _peer.SendAsync(_peer.Text(text));
-            var frame = await _peer.ReadFrameAsync(TimeSpan.FromSeconds(5));
+            var frame = await _peer.ReadFrameAsync(RawPeer.DefaultTimeout);
             if (frame is null || frame.Opcode != Opcode.Text || Wire.Utf8(text).AsSpan().SequenceEqual(frame.Payload) is false)
                 throw new Xunit.Sdk.XunitException($"the bystander's echo of '{text}' came back as {frame?.ToString() ?? "TCP closed"}");
             Interlocked.Increment(ref _echoes);

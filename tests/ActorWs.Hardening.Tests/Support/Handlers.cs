@@ -75,39 +75,96 @@ public sealed class FloodHandler : ReceiveActor
     public static Props Props(IActorRef monitor, int messageSize) => Akka.Actor.Props.Create(() => new FloodHandler(monitor, messageSize));
 }
 
-/// <summary>Counts of a server's handler events across all its connections.</summary>
+/// <summary>Counts of a server's handler events across all its connections, and how many were open
+/// at once.</summary>
 public sealed class HandlerCounts
 {
-    private long _opened, _closed, _unclean;
+    private long _opened, _closed, _unclean, _live;
+    private long _liveTarget = long.MaxValue;
+    private readonly TaskCompletionSource _liveReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public long Opened => Interlocked.Read(ref _opened);
     public long Closed => Interlocked.Read(ref _closed);
     public long Unclean => Interlocked.Read(ref _unclean);
-    public void OnOpened() => Interlocked.Increment(ref _opened);
+
+    /// <summary>Completes when <paramref name="count"/> connections are open at once (one target per instance).</summary>
+    public Task WhenOpenAtOnce(long count)
+    {
+        Interlocked.Exchange(ref _liveTarget, count);
+        if (Interlocked.Read(ref _live) >= count)
+            _liveReached.TrySetResult();
+        return _liveReached.Task;
+    }
+
+    /// <summary>Counts an Opened; returns its ordinal (1 for the server's first connection).</summary>
+    public long OnOpened()
+    {
+        if (Interlocked.Increment(ref _live) >= Interlocked.Read(ref _liveTarget))
+            _liveReached.TrySetResult();
+        return Interlocked.Increment(ref _opened);
+    }
+
     public void OnClosed(Closed c)
     {
+        Interlocked.Decrement(ref _live);
         Interlocked.Increment(ref _closed);
         if (!c.WasClean)
             Interlocked.Increment(ref _unclean);
     }
 }
 
-/// <summary>An echo handler for thousands of connections: it keeps counts instead of telling a probe.</summary>
-public sealed class CountingEchoHandler : ReceiveActor
+/// <summary>An echo handler for thousands of connections: it keeps counts instead of telling a probe.
+/// With an <c>echoGate</c>, connections after the first <c>ungated</c> hold their messages (stashed,
+/// in order) until the gate's task completes: a peer that waits for its echoes keeps its
+/// connection open meanwhile.</summary>
+public sealed class CountingEchoHandler : ReceiveActor, IWithUnboundedStash
 {
+    private sealed record GateOpen
+    {
+        public static readonly GateOpen Instance = new();
+    }
+
     private IActorRef _connection = ActorRefs.Nobody;
 
-    public CountingEchoHandler(HandlerCounts counts)
+    public IStash Stash { get; set; } = null!;
+
+    public CountingEchoHandler(HandlerCounts counts, Task? echoGate, long ungated)
     {
         Receive<Opened>(o =>
         {
             _connection = o.Connection;
-            counts.OnOpened();
+            long ordinal = counts.OnOpened();
+            if (echoGate is { IsCompleted: false } && ordinal > ungated)
+            {
+                echoGate.PipeTo(Self, success: () => GateOpen.Instance, failure: _ => GateOpen.Instance);
+                Become(() =>
+                {
+                    Receive<GateOpen>(_ =>
+                    {
+                        Become(() => Echoing(counts));
+                        Stash.UnstashAll();
+                    });
+                    Receive<Closed>(counts.OnClosed);
+                    ReceiveAny(_ => Stash.Stash());
+                });
+            }
+            else
+            {
+                Become(() => Echoing(counts));
+            }
         });
+        Receive<Closed>(counts.OnClosed);
+        ReceiveAny(_ => { });
+    }
+
+    private void Echoing(HandlerCounts counts)
+    {
         Receive<TextReceived>(m => _connection.Tell(new SendText(m.Text)));
         Receive<BinaryReceived>(m => _connection.Tell(new SendBinary(m.Data)));
         Receive<Closed>(counts.OnClosed);
         ReceiveAny(_ => { });
     }
 
-    public static Props Props(HandlerCounts counts) => Akka.Actor.Props.Create(() => new CountingEchoHandler(counts));
+    public static Props Props(HandlerCounts counts, Task? echoGate = null, long ungated = 0) =>
+        Akka.Actor.Props.Create(() => new CountingEchoHandler(counts, echoGate, ungated));
 }

@@ -3,7 +3,9 @@ using System.Net;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
+using Akka.TestKit;
 using Xunit.Abstractions;
+using ActorWs.Logging;
 
 namespace ActorWs.Hardening.Tests.Support;
 
@@ -11,9 +13,10 @@ namespace ActorWs.Hardening.Tests.Support;
 /// The base of every hardening test: an actor system of its own (Akka's own log at ERROR only, so
 /// that thousands of expected 1002s do not flood the output, and every Error event captured), the
 /// settings a test changes on top of the shipped defaults, and the measurements the tests share:
-/// live connection actors, open file descriptors.
+/// live connection actors, the sockets held on the server's port.
 /// </summary>
-public abstract class HardeningKit(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SystemConfig, output: output)
+public abstract class HardeningKit(ITestOutputHelper output, bool virtualTime = false)
+    : Akka.TestKit.Xunit2.TestKit(virtualTime ? VirtualTimeConfig.WithFallback(SystemConfig) : SystemConfig, output: output)
 {
     private static readonly Config SystemConfig = ConfigurationFactory.ParseString("""
         akka.loggers = ["Akka.Event.DefaultLogger, Akka"]
@@ -23,11 +26,27 @@ public abstract class HardeningKit(ITestOutputHelper output) : Akka.TestKit.Xuni
         akka.log-dead-letters-during-shutdown = off
         """);
 
+    /// <summary>Akka's timers (close, FIN-wait, handshake and keep-alive timeouts) fire only when a
+    /// test advances <see cref="Scheduler"/>; sockets, and the waits of the tests on them, stay real.</summary>
+    private static readonly Config VirtualTimeConfig = ConfigurationFactory.ParseString(
+        "akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"");
+
     private static int _names;
     private ErrorLog? _errors;
-    private Akka.TestKit.TestProbe? _counter;
 
     protected ITestOutputHelper Out { get; } = output;
+
+    /// <summary>The virtual clock of a kit made with <c>virtualTime: true</c>.</summary>
+    protected TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    /// <summary>Returns once the actor at <paramref name="path"/> has handled every message sent to
+    /// it before this call (an Identify through its mailbox); fails if there is none.</summary>
+    protected async Task<IActorRef> SyncAsync(ActorPath path)
+    {
+        // Timed out in real time: in virtual time an Ask's own timeout would never fire.
+        var id = await Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(path)).WaitAsync(TimeSpan.FromSeconds(30));
+        return id.Subject ?? throw new Xunit.Sdk.XunitException($"no actor at {path}");
+    }
 
     /// <summary>Every Akka Error log event since <see cref="CaptureErrors"/> was called.</summary>
     protected IReadOnlyCollection<Error> Errors => _errors?.Events ?? (IReadOnlyCollection<Error>)Array.Empty<Error>();
@@ -61,46 +80,56 @@ public abstract class HardeningKit(ITestOutputHelper output) : Akka.TestKit.Xuni
         return server;
     }
 
-    /// <summary>The server's connection actors that are alive now: every child of
-    /// <c>/user/&lt;server&gt;</c> answers an Identify; a quiet period ends the count.</summary>
-    protected async Task<int> CountConnectionsAsync(WebSocketServer server)
+    /// <summary>A probe that gets the lifecycle events (actorws.trace-lifecycle = on) that match
+    /// <paramref name="filter"/>, and no others.</summary>
+    protected Akka.TestKit.TestProbe TraceProbe(Func<LifecycleEvent, bool> filter)
     {
-        // One probe for every count (a probe is a whole test kit: one per count would itself be
-        // the growth the churn test looks for); a late answer to an earlier count is told apart by its id.
-        _counter ??= CreateTestProbe();
-        var id = Guid.NewGuid();
-        Sys.ActorSelection(server.Actor.Path / "*").Tell(new Identify(id), _counter.Ref);
-        int live = 0;
-        await foreach (var answer in _counter.ReceiveWhileAsync<ActorIdentity>(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300),
-                           m => (ActorIdentity)m, int.MaxValue, CancellationToken.None))
-            live += answer.Subject is not null && id.Equals(answer.MessageId) ? 1 : 0;
-        return live;
+        var probe = CreateTestProbe();
+        Sys.EventStream.Subscribe(Sys.ActorOf(Props.Create(() => new TraceFilter(probe.Ref, filter))), typeof(LifecycleEvent));
+        return probe;
     }
 
+    private sealed class TraceFilter : ReceiveActor
+    {
+        public TraceFilter(IActorRef probe, Func<LifecycleEvent, bool> filter) => Receive<LifecycleEvent>(e => filter(e), e => probe.Tell(e));
+    }
+
+    /// <summary>The server's connection actors that are alive now: the children of
+    /// <c>/user/&lt;server&gt;</c>, from its children container (an immutable snapshot, which a
+    /// child leaves once its stop has completed). Exact, where counting answers to an Identify
+    /// needed a quiet period that a loaded machine could outlast.</summary>
+    protected static int CountConnections(WebSocketServer server) => ((ActorRefWithCell)server.Actor).Children.Count();
+
     /// <summary>Waits until the server has no connection actor left (every tree stopped).</summary>
-    protected async Task AwaitNoConnectionsAsync(WebSocketServer server, TimeSpan within)
+    protected static async Task AwaitNoConnectionsAsync(WebSocketServer server, TimeSpan within) =>
+        await AwaitConnectionCountAsync(server, 0, within);
+
+    /// <summary>Waits until the server has exactly <paramref name="expected"/> connection actors.</summary>
+    protected static async Task AwaitConnectionCountAsync(WebSocketServer server, int expected, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
         int live;
-        while ((live = await CountConnectionsAsync(server)) > 0)
-            Assert.True(DateTime.UtcNow < deadline, $"{live} connection actors of {server.Actor.Path} still alive after {within.TotalSeconds:0} s");
+        while ((live = CountConnections(server)) != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{live} connection actors of {server.Actor.Path} alive after {within.TotalSeconds:0} s, expected {expected}");
+            await Task.Delay(20); // a poll interval: a parent's children send no signal when they go
+        }
     }
 
-    /// <summary>Entries in /proc/self/fd: every socket, file and pipe this process holds.</summary>
-    protected static int OpenFileDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
-
-    /// <summary>Waits until at most <paramref name="bound"/> descriptors are open.</summary>
-    protected static async Task<int> AwaitFileDescriptorsAtMostAsync(int bound, TimeSpan within)
+    /// <summary>Waits until the only TCP socket this process holds on the server's port is its
+    /// listener: every connection it accepted has been closed (descriptors of the runtime, other
+    /// servers and clients are not counted; see <see cref="ProcessSockets"/>).</summary>
+    protected static async Task AwaitOnlyTheListenerAsync(WebSocketServer server, TimeSpan within)
     {
+        int port = server.Endpoint.Port;
         var deadline = DateTime.UtcNow + within;
-        int open;
-        while ((open = OpenFileDescriptors()) > bound)
+        List<TcpSocketRow> held;
+        while ((held = ProcessSockets.OnLocalPort(port)) is not [{ IsListener: true }])
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{open} file descriptors open after {within.TotalSeconds:0} s, expected at most {bound}: " +
-                string.Join(", ", new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Select(f => f.LinkTarget).GroupBy(t => t?.Split(':')[0]).Select(g => $"{g.Count()} {g.Key}")));
-            await Task.Delay(50);
+            Assert.True(DateTime.UtcNow < deadline, $"after {within.TotalSeconds:0} s this process still holds {held.Count(s => !s.IsListener)} connections " +
+                $"on port {port} (states: {string.Join(", ", held.GroupBy(s => s.State).Select(g => $"{g.Count()} in 0x{g.Key:X2}"))}), expected only the listener");
+            await Task.Delay(50); // a poll interval: the kernel sends no signal when a socket goes
         }
-        return open;
     }
 
     private sealed class ErrorLog
