@@ -80,7 +80,14 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         Become(role == Role.Server ? Handshaking : Connecting);
     }
 
+    /// <summary>From the server as it shuts down: a <see cref="Close"/> that may find this connection
+    /// already gone (it was closing anyway), which is no news for the dead-letter log.</summary>
+    public sealed record ServerGoingAway(Close Close) : IDeadLetterSuppression;
+
     protected override void OnReceive(object message) => Unhandled(message);
+
+    protected override bool AroundReceive(Receive receive, object message) =>
+        base.AroundReceive(receive, message is ServerGoingAway g ? g.Close : message);
 
     protected override SupervisorStrategy SupervisorStrategy() => new ChildAwareStrategy(OnChildFailure);
 

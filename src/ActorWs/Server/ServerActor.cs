@@ -107,7 +107,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         {
             StopListening();
             foreach (var connection in Context.GetChildren())
-                connection.Tell(new Close(CloseCodes.GoingAway, "server shutting down"));
+                connection.Tell(new ConnectionActor.ServerGoingAway(new Close(CloseCodes.GoingAway, "server shutting down")));
             Sender.Tell(Shutdown.Instance);
         });
     }
