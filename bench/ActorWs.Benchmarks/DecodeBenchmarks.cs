@@ -50,12 +50,14 @@ public class DecodeBenchmarks
         int messages = 0;
         while (!input.IsEmpty)
         {
-            var status = _decoder.Decode(input, out int consumed, out var frame);
-            input = input[consumed..];
-            if (status != DecodeStatus.Frame)
-                throw new InvalidOperationException($"unexpected {status}");
-            if (_assembler.Add(frame.Header, frame.Payload, out var message, out _) == AssembleStatus.Message)
-                messages += message.Payload.Length == PayloadSize ? 1 : 0;
+            var decoded = _decoder.Decode(input);
+            input = input[decoded.Consumed..];
+            if (!decoded.IsComplete)
+                throw new InvalidOperationException($"unexpected {decoded.Status}");
+            var frame = decoded.Value;
+            var assembled = _assembler.Add(frame.Header, frame.Payload);
+            if (assembled.IsComplete)
+                messages += assembled.Value.Payload.Length == PayloadSize ? 1 : 0;
         }
         return messages;
     }

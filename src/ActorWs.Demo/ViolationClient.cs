@@ -36,15 +36,20 @@ public static class ViolationClient
             var buffer = new byte[64 * 1024];
             using var head = new HttpHeadReader(8192, HttpHeadKind.Response);
             int count, consumed;
-            do
+            while (true)
             {
                 count = await socket.ReceiveAsync(buffer, cts.Token);
                 if (count == 0)
                     throw new IOException("server closed during the handshake");
+                var read = head.Feed(buffer.AsSpan(0, count));
+                consumed = read.Consumed;
+                if (read.Violation is { } refused)
+                    throw new IOException(refused.Reason);
+                if (read.IsComplete)
+                    break;
             }
-            while (head.Feed(buffer.AsSpan(0, count), out consumed) == HeadStatus.NeedMoreData);
-            if (handshake.Validate(head.Head) is { } error)
-                throw new IOException(error);
+            if (handshake.Validate(head.Head).Violation is { } error)
+                throw new IOException(error.Reason);
             log(Direction.Local, TraceCategory.State, "OPEN");
 
             log(Direction.Sent, TraceCategory.Frame, $"misbehaving on purpose: {c.Name}");
@@ -57,17 +62,18 @@ public static class ViolationClient
             {
                 while (pending.Length > 0 && code is null)
                 {
-                    var status = decoder.Decode(pending.Span, out int used, out var frame);
-                    pending = pending[used..];
-                    if (status == DecodeStatus.Violation)
-                        throw new IOException($"bad frame from the server: {decoder.Violation}");
-                    if (status == DecodeStatus.Frame && frame.Opcode == Opcode.Close)
+                    var decoded = decoder.Decode(pending.Span);
+                    pending = pending[decoded.Consumed..];
+                    if (decoded.Violation is { } violation)
+                        throw new IOException($"bad frame from the server: {violation}");
+                    if (decoded.IsComplete && decoded.Value.Opcode == Opcode.Close)
                     {
-                        CloseStatus.TryParse(frame.Payload, out var closeStatus, out _);
+                        var parsed = CloseStatus.Parse(decoded.Value.Payload);
+                        var closeStatus = parsed.IsComplete ? parsed.Value : CloseStatus.NoStatus;
                         log(Direction.Received, TraceCategory.Frame, $"opcode=CLOSE {closeStatus} ({CloseCodes.Describe(closeStatus.Code)})");
                         code = closeStatus.Code;
                     }
-                    if (status == DecodeStatus.NeedMoreData)
+                    if (decoded.Status == ProtocolStatus.NeedMoreData)
                         break;
                 }
                 if (code is not null)

@@ -1,20 +1,18 @@
 namespace ActorWs.Protocol;
 
 /// <summary>
-/// Something the peer sent that the RFC forbids, with the close code that the endpoint must
-/// answer with (RFC 6455 §7.4.1). The protocol core never throws for bad input: it returns one of
-/// these, and the layer above decides how to fail the connection (§7.1.7).
+/// Something the peer sent that the RFC forbids: which rule (<see cref="Kind"/>, what code matches
+/// on) and a reason a person can read, citing the section (for logs). The protocol core never
+/// throws for bad input: it returns one of these, and the layer above decides how to fail the
+/// connection (§7.1.7).
 /// </summary>
-public sealed record ProtocolViolation(ushort CloseCode, string Reason)
+public sealed record ProtocolViolation(ViolationKind Kind, string Reason)
 {
-    /// <summary>1002: the peer broke a framing or sequencing rule.</summary>
-    public static ProtocolViolation ProtocolError(string reason) => new(CloseCodes.ProtocolError, reason);
+    /// <summary>The close code the endpoint must answer with (§7.4.1).</summary>
+    public ushort CloseCode => Kind.CloseCode();
 
-    /// <summary>1007: a text message or close reason that is not UTF-8 (§8.1).</summary>
-    public static ProtocolViolation InvalidPayload(string reason) => new(CloseCodes.InvalidPayloadData, reason);
-
-    /// <summary>1009: a frame or message over the configured limit (§10.4).</summary>
-    public static ProtocolViolation TooBig(string reason) => new(CloseCodes.MessageTooBig, reason);
+    /// <summary>For a bad opening handshake, the HTTP status a server answers with; otherwise null.</summary>
+    public int? HttpStatus => Kind.HttpStatus();
 
     public override string ToString() => $"{CloseCode} {Reason}";
 }

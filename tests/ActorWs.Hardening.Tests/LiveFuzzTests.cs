@@ -92,12 +92,13 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
         var input = stream.AsSpan();
         while (true)
         {
-            var status = decoder.Decode(input, out int consumed, out var frame);
-            input = input[consumed..];
-            if (status == DecodeStatus.Violation)
-                return new(pongs, echoes, End.Violation, decoder.Violation!.CloseCode, input.Length);
-            if (status == DecodeStatus.NeedMoreData)
+            var decoded = decoder.Decode(input);
+            input = input[decoded.Consumed..];
+            if (decoded.Violation is { } violation)
+                return new(pongs, echoes, End.Violation, violation.CloseCode, input.Length);
+            if (decoded.Status == ProtocolStatus.NeedMoreData)
                 return new(pongs, echoes, decoder.HasPartialFrame ? End.PartialFrame : End.Open, null);
+            var frame = decoded.Value;
             switch (frame.Opcode)
             {
                 case Opcode.Ping:
@@ -106,16 +107,17 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
                 case Opcode.Pong:
                     continue;
                 case Opcode.Close:
-                    if (!CloseStatus.TryParse(frame.Payload, out var close, out var bad))
-                        return new(pongs, echoes, End.Violation, bad!.CloseCode, input.Length);
+                    var close = CloseStatus.Parse(frame.Payload);
+                    if (close.Violation is { } bad)
+                        return new(pongs, echoes, End.Violation, bad.CloseCode, input.Length);
                     // §5.5.1: echoed; a close without a code is answered with an empty one.
-                    return new(pongs, echoes, End.PeerClose, close.Code == CloseCodes.NoStatusReceived ? null : close.Code, input.Length);
+                    return new(pongs, echoes, End.PeerClose, close.Value.Code == CloseCodes.NoStatusReceived ? null : close.Value.Code, input.Length);
             }
-            var result = assembler.Add(frame.Header, frame.Payload, out var message, out var invalid);
-            if (result == AssembleStatus.Violation)
-                return new(pongs, echoes, End.Violation, invalid!.CloseCode, input.Length);
-            if (result == AssembleStatus.Message)
-                echoes.Add((message.Type == MessageType.Text ? Opcode.Text : Opcode.Binary, message.Payload.ToArray()));
+            var assembled = assembler.Add(frame.Header, frame.Payload);
+            if (assembled.Violation is { } invalid)
+                return new(pongs, echoes, End.Violation, invalid.CloseCode, input.Length);
+            if (assembled.IsComplete)
+                echoes.Add((assembled.Value.Type == MessageType.Text ? Opcode.Text : Opcode.Binary, assembled.Value.Payload.ToArray()));
         }
     }
 

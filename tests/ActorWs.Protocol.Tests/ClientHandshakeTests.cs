@@ -7,9 +7,13 @@ public class ClientHandshakeTests
 {
     private static HttpHead ParseRequest(ClientHandshake handshake)
     {
-        Assert.True(HttpHead.TryParse(handshake.Request, out var head, out var error), error);
-        return head!;
+        var parsed = HttpHead.Parse(handshake.Request);
+        Assert.True(parsed.IsComplete, parsed.Violation?.Reason);
+        return parsed.Value;
     }
+
+    /// <summary>The rule the response breaks, or null when the client accepts it.</summary>
+    private static ViolationKind? Check(ClientHandshake client, ReadOnlySpan<byte> response) => client.Validate(response).Violation?.Kind;
 
     private static byte[] Response(ClientHandshake client, string? status = null, string? upgrade = "websocket",
         string? connection = "Upgrade", string? accept = null, params string[] extra)
@@ -80,16 +84,19 @@ public class ClientHandshakeTests
     public void Request_passes_the_server_check_and_the_server_response_passes_the_client_check()
     {
         var client = ClientHandshake.Create(new Uri("ws://localhost:5000/ws"));
-        Assert.True(ServerHandshake.TryAccept(client.Request, new ServerHandshakePolicy("/ws"), out var accepted, out var rejection), rejection?.ToString());
-        Assert.Null(client.Validate(accepted!.Response));
+        var accepted = ServerHandshake.Accept(client.Request, new ServerHandshakePolicy("/ws"));
+        Assert.True(accepted.IsComplete, accepted.Violation?.ToString());
+        Assert.Null(Check(client, accepted.Value.Response));
     }
 
     [Fact]
     public void Valid_response_is_accepted_case_insensitively()
     {
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.Null(client.Validate(Response(client)));
-        Assert.Null(client.Validate(Response(client, upgrade: "WebSocket", connection: "upgrade")));
+        var validated = client.Validate(Response(client));
+        Assert.True(validated.IsComplete, validated.Violation?.Reason);
+        Assert.Equal("HTTP/1.1 101 Switching Protocols", validated.Value.StartLine);
+        Assert.Null(Check(client, Response(client, upgrade: "WebSocket", connection: "upgrade")));
     }
 
     [Theory]
@@ -101,25 +108,23 @@ public class ClientHandshakeTests
         // §4.1: "If the status code received from the server is not 101, the client handles the
         // response per HTTP procedures" — it is not a WebSocket connection.
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        var error = client.Validate(Response(client, status: statusLine));
-        Assert.NotNull(error);
-        Assert.Contains("101", error);
+        Assert.Equal(ViolationKind.StatusNot101, Check(client, Response(client, status: statusLine)));
     }
 
     [Fact]
     public void Response_without_upgrade_fails_the_connection()
     {
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.Contains("Upgrade", client.Validate(Response(client, upgrade: null)));
-        Assert.Contains("Upgrade", client.Validate(Response(client, upgrade: "h2c")));
+        Assert.Equal(ViolationKind.ResponseUpgradeMissing, Check(client, Response(client, upgrade: null)));
+        Assert.Equal(ViolationKind.ResponseUpgradeMissing, Check(client, Response(client, upgrade: "h2c")));
     }
 
     [Fact]
     public void Response_without_connection_upgrade_fails_the_connection()
     {
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.Contains("Connection", client.Validate(Response(client, connection: null)));
-        Assert.Contains("Connection", client.Validate(Response(client, connection: "close")));
+        Assert.Equal(ViolationKind.ResponseConnectionUpgradeMissing, Check(client, Response(client, connection: null)));
+        Assert.Equal(ViolationKind.ResponseConnectionUpgradeMissing, Check(client, Response(client, connection: "close")));
     }
 
     [Fact]
@@ -128,8 +133,8 @@ public class ClientHandshakeTests
         // §4.1 item 4 of the client's checks: the Accept must be base64(SHA-1(key + GUID)).
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
         var other = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.Contains("Accept", client.Validate(Response(client, accept: other.ExpectedAccept)));
-        Assert.Contains("Accept", client.Validate(Response(client, accept: client.Key)));
+        Assert.Equal(ViolationKind.AcceptMismatch, Check(client, Response(client, accept: other.ExpectedAccept)));
+        Assert.Equal(ViolationKind.AcceptMismatch, Check(client, Response(client, accept: client.Key)));
     }
 
     [Fact]
@@ -137,15 +142,15 @@ public class ClientHandshakeTests
     {
         // §4.1 items 5 and 6: the client asked for none.
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.Contains("extension", client.Validate(Response(client, extra: "Sec-WebSocket-Extensions: permessage-deflate")));
-        Assert.Contains("subprotocol", client.Validate(Response(client, extra: "Sec-WebSocket-Protocol: chat")));
+        Assert.Equal(ViolationKind.UnrequestedExtension, Check(client, Response(client, extra: "Sec-WebSocket-Extensions: permessage-deflate")));
+        Assert.Equal(ViolationKind.UnrequestedSubprotocol, Check(client, Response(client, extra: "Sec-WebSocket-Protocol: chat")));
     }
 
     [Fact]
     public void Garbage_response_fails_the_connection()
     {
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
-        Assert.NotNull(client.Validate("SSH-2.0-OpenSSH\r\n\r\n"u8));
-        Assert.NotNull(client.Validate("\r\n\r\n"u8));
+        Assert.Equal(ViolationKind.MalformedHead, Check(client, "SSH-2.0-OpenSSH\r\n\r\n"u8));
+        Assert.Equal(ViolationKind.MalformedHead, Check(client, "\r\n\r\n"u8));
     }
 }

@@ -16,17 +16,19 @@ public class CloseStatusTests
     public void Empty_close_payload_means_no_status_received_locally()
     {
         // §7.1.5: no status code in the close frame is reported as 1005.
-        Assert.True(CloseStatus.TryParse([], out var status, out var violation));
-        Assert.Null(violation);
-        Assert.Equal(CloseCodes.NoStatusReceived, status.Code);
-        Assert.Equal("", status.Reason);
+        var parsed = CloseStatus.Parse([]);
+        Assert.True(parsed.IsComplete);
+        Assert.Null(parsed.Violation);
+        Assert.Equal(CloseCodes.NoStatusReceived, parsed.Value.Code);
+        Assert.Equal("", parsed.Value.Reason);
     }
 
     [Fact]
     public void One_byte_close_payload_is_a_1002_violation()
     {
         // §5.5.1: a body, if present, starts with a 2-byte code.
-        Assert.False(CloseStatus.TryParse([0x03], out _, out var violation));
+        var violation = CloseStatus.Parse([0x03]).Violation;
+        Assert.Equal(ViolationKind.OneByteClosePayload, violation?.Kind);
         Assert.Equal(CloseCodes.ProtocolError, violation!.CloseCode);
     }
 
@@ -37,17 +39,18 @@ public class CloseStatusTests
         // are for the RFC and its extensions (none assigned beyond 1014); 3000-4999 are registered or private.
         for (int code = 0; code <= 5000; code++)
         {
-            bool ok = CloseStatus.TryParse(ClosePayload((ushort)code), out var status, out var violation);
-            Assert.True(ExpectedValid(code) == ok, $"code {code}");
+            var parsed = CloseStatus.Parse(ClosePayload((ushort)code));
+            Assert.True(ExpectedValid(code) == parsed.IsComplete, $"code {code}");
             Assert.Equal(ExpectedValid(code), CloseCodes.IsValidOnWire(code));
-            if (ok)
+            if (parsed.IsComplete)
             {
-                Assert.Equal(code, status.Code);
+                Assert.Equal(code, parsed.Value.Code);
                 Assert.True(new CloseStatus((ushort)code, "").CanSend(out _));
             }
             else
             {
-                Assert.Equal(CloseCodes.ProtocolError, violation!.CloseCode);
+                Assert.Equal(ViolationKind.InvalidCloseCode, parsed.Violation?.Kind);
+                Assert.Equal(CloseCodes.ProtocolError, parsed.Violation!.CloseCode);
                 Assert.False(new CloseStatus((ushort)code, "").CanSend(out var why));
                 Assert.NotNull(why);
             }
@@ -60,15 +63,13 @@ public class CloseStatusTests
     [InlineData(65535)]
     public void Codes_from_5000_up_are_a_1002_violation(int code)
     {
-        Assert.False(CloseStatus.TryParse(ClosePayload((ushort)code), out _, out var violation));
-        Assert.Equal(CloseCodes.ProtocolError, violation!.CloseCode);
+        Assert.Equal(ViolationKind.InvalidCloseCode, CloseStatus.Parse(ClosePayload((ushort)code)).Violation?.Kind);
     }
 
     [Fact]
     public void Reason_is_decoded_as_utf8()
     {
-        Assert.True(CloseStatus.TryParse(ClosePayload(1001, Utf8("au revoir 👋")), out var status, out _));
-        Assert.Equal(new CloseStatus(1001, "au revoir 👋"), status);
+        Assert.Equal(new CloseStatus(1001, "au revoir 👋"), CloseStatus.Parse(ClosePayload(1001, Utf8("au revoir 👋"))).Value);
     }
 
     [Theory]
@@ -79,15 +80,17 @@ public class CloseStatusTests
     public void Invalid_utf8_reason_is_a_1007_violation(byte[] reason)
     {
         // §5.5.1: the reason is UTF-8; §8.1: invalid UTF-8 fails with 1007.
-        Assert.False(CloseStatus.TryParse(ClosePayload(1000, reason), out _, out var violation));
+        var violation = CloseStatus.Parse(ClosePayload(1000, reason)).Violation;
+        Assert.Equal(ViolationKind.InvalidUtf8CloseReason, violation?.Kind);
         Assert.Equal(CloseCodes.InvalidPayloadData, violation!.CloseCode);
     }
 
     [Fact]
     public void Close_payload_over_125_bytes_is_a_1002_violation()
     {
-        Assert.True(CloseStatus.TryParse(ClosePayload(1000, new byte[123]), out _, out _));
-        Assert.False(CloseStatus.TryParse(ClosePayload(1000, new byte[124]), out _, out var violation));
+        Assert.True(CloseStatus.Parse(ClosePayload(1000, new byte[123])).IsComplete);
+        var violation = CloseStatus.Parse(ClosePayload(1000, new byte[124])).Violation;
+        Assert.Equal(ViolationKind.ClosePayloadTooLong, violation?.Kind);
         Assert.Equal(CloseCodes.ProtocolError, violation!.CloseCode);
     }
 
@@ -133,8 +136,9 @@ public class CloseStatusTests
             var status = new CloseStatus((ushort)code, reason);
             if (!status.CanSend(out _))
                 continue; // a long reason of 2-byte characters may pass 123 bytes
-            Assert.True(CloseStatus.TryParse(status.ToPayload(), out var parsed, out var violation), violation?.Reason);
-            Assert.Equal(status, parsed);
+            var parsed = CloseStatus.Parse(status.ToPayload());
+            Assert.True(parsed.IsComplete, parsed.Violation?.Reason);
+            Assert.Equal(status, parsed.Value);
         }
     }
 

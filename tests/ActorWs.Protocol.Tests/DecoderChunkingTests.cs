@@ -55,12 +55,13 @@ public class DecoderChunkingTests
             int offset = 0;
             do
             {
-                var status = decoder.Decode(chunk[offset..], out int consumed, out var frame);
-                offset += consumed;
-                if (status == DecodeStatus.Violation)
-                    return (index, decoder.Violation);
-                if (status == DecodeStatus.Frame)
+                var decoded = decoder.Decode(chunk[offset..]);
+                offset += decoded.Consumed;
+                if (decoded.Violation is { } violation)
+                    return (index, violation);
+                if (decoded.IsComplete)
                 {
+                    var frame = decoded.Value;
                     if (index >= expected.Count)
                         throw new Xunit.Sdk.XunitException($"unexpected extra frame {frame.Header}");
                     var want = expected[index];
@@ -76,7 +77,7 @@ public class DecoderChunkingTests
         }
         if (decoder.HasPartialFrame)
             throw new Xunit.Sdk.XunitException("stream ended inside a frame");
-        return (index, decoder.Violation);
+        return (index, null);
     }
 
     [Theory]
@@ -122,22 +123,22 @@ public class DecoderChunkingTests
             Assert.Equal((frames.Count, (ProtocolViolation?)null), Check(role, RandomChunks(stream, random, maxChunk), frames));
     }
 
-    public static TheoryData<string, byte[], ushort> Violations() => new()
+    public static TheoryData<string, byte[], ViolationKind> Violations() => new()
     {
-        { "reserved opcode", RawHeader(true, 0, 0x3, true, 10, 7), CloseCodes.ProtocolError },
-        { "RSV1 set", RawHeader(true, 0b100, 0x2, true, 200, 16), CloseCodes.ProtocolError },
-        { "unmasked", RawHeader(true, 0, 0x2, false, 5, 7), CloseCodes.ProtocolError },
-        { "fragmented ping", RawHeader(false, 0, 0x9, true, 0, 7), CloseCodes.ProtocolError },
-        { "long ping", RawHeader(true, 0, 0x9, true, 126, 16), CloseCodes.ProtocolError },
-        { "non-minimal 16", RawHeader(true, 0, 0x2, true, 100, 16), CloseCodes.ProtocolError },
-        { "non-minimal 64", RawHeader(true, 0, 0x2, true, 65535, 64), CloseCodes.ProtocolError },
-        { "64-bit MSB", RawHeader(true, 0, 0x2, true, 1UL << 63, 64), CloseCodes.ProtocolError },
-        { "too big", RawHeader(true, 0, 0x2, true, MaxFrame + 1, 64), CloseCodes.MessageTooBig },
+        { "reserved opcode", RawHeader(true, 0, 0x3, true, 10, 7), ViolationKind.ReservedOpcode },
+        { "RSV1 set", RawHeader(true, 0b100, 0x2, true, 200, 16), ViolationKind.ReservedBitsSet },
+        { "unmasked", RawHeader(true, 0, 0x2, false, 5, 7), ViolationKind.UnmaskedClientFrame },
+        { "fragmented ping", RawHeader(false, 0, 0x9, true, 0, 7), ViolationKind.FragmentedControlFrame },
+        { "long ping", RawHeader(true, 0, 0x9, true, 126, 16), ViolationKind.ControlPayloadTooLong },
+        { "non-minimal 16", RawHeader(true, 0, 0x2, true, 100, 16), ViolationKind.NonMinimalLength },
+        { "non-minimal 64", RawHeader(true, 0, 0x2, true, 65535, 64), ViolationKind.NonMinimalLength },
+        { "64-bit MSB", RawHeader(true, 0, 0x2, true, 1UL << 63, 64), ViolationKind.LengthMostSignificantBitSet },
+        { "too big", RawHeader(true, 0, 0x2, true, MaxFrame + 1, 64), ViolationKind.FrameTooBig },
     };
 
     [Theory]
     [MemberData(nameof(Violations))]
-    public void Violation_in_the_middle_is_found_after_the_same_frames_however_the_stream_is_cut(string name, byte[] badHeader, ushort code)
+    public void Violation_in_the_middle_is_found_after_the_same_frames_however_the_stream_is_cut(string name, byte[] badHeader, ViolationKind kind)
     {
         _ = name;
         var (good, frames) = VariedStream(Role.Server, 5, includeLarge: false);
@@ -147,7 +148,7 @@ public class DecoderChunkingTests
         var whole = Check(Role.Server, [stream], frames);
         Assert.Equal(frames.Count, whole.Matched);
         Assert.NotNull(whole.Violation);
-        Assert.Equal(code, whole.Violation.CloseCode);
+        Assert.Equal(kind, whole.Violation.Kind);
 
         Parallel.For(0, stream.Length + 1, cut => Assert.Equal(whole, Check(Role.Server, Split(stream, cut), frames)));
         Assert.Equal(whole, Check(Role.Server, OneByteAtATime(stream), frames));
@@ -163,7 +164,7 @@ public class DecoderChunkingTests
         var stream = Concat(good, RawHeader(true, 0, 0xB, true, 0, 7), good);
         var whole = Check(Role.Server, [stream], frames);
         Assert.Equal(frames.Count, whole.Matched);
-        Assert.Equal(CloseCodes.ProtocolError, whole.Violation!.CloseCode);
+        Assert.Equal(ViolationKind.ReservedOpcode, whole.Violation?.Kind);
         // Cuts inside the good prefix and around the bad header; cuts in the trailing copy cannot matter.
         Parallel.For(0, good.Length + 10, cut => Assert.Equal(whole, Check(Role.Server, Split(stream, cut), frames)));
     }

@@ -38,16 +38,19 @@ public class FrameDecoderTests
         var stream = Concat(first, second);
         using var decoder = new FrameDecoder(Role.Server, 1000);
 
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(stream, out int consumed, out var frame));
-        Assert.Equal(first.Length, consumed);
-        Assert.Equal(Bytes(1, 2, 3), frame.Payload.ToArray());
+        var decoded = decoder.Decode(stream);
+        Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+        Assert.Equal(first.Length, decoded.Consumed);
+        Assert.Equal(Bytes(1, 2, 3), decoded.Value.Payload.ToArray());
 
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(stream.AsSpan(consumed), out consumed, out frame));
-        Assert.Equal(second.Length, consumed);
-        Assert.Equal(Bytes(4, 5), frame.Payload.ToArray());
+        decoded = decoder.Decode(stream.AsSpan(first.Length));
+        Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+        Assert.Equal(second.Length, decoded.Consumed);
+        Assert.Equal(Bytes(4, 5), decoded.Value.Payload.ToArray());
 
-        Assert.Equal(DecodeStatus.NeedMoreData, decoder.Decode([], out consumed, out _));
-        Assert.Equal(0, consumed);
+        decoded = decoder.Decode([]);
+        Assert.Equal(ProtocolStatus.NeedMoreData, decoded.Status);
+        Assert.Equal(0, decoded.Consumed);
         Assert.False(decoder.HasPartialFrame);
     }
 
@@ -55,10 +58,13 @@ public class FrameDecoderTests
     public void Decoder_stays_failed_after_a_violation()
     {
         using var decoder = new FrameDecoder(Role.Server, 1000);
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(Frame(Opcode.Text, Bytes(1)), out _, out _));
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(Frame(Opcode.Text, Bytes(1), masked: true), out int consumed, out _));
-        Assert.Equal(0, consumed);
-        Assert.Equal(CloseCodes.ProtocolError, decoder.Violation!.CloseCode);
+        var first = decoder.Decode(Frame(Opcode.Text, Bytes(1))).Violation;
+        Assert.Equal(ViolationKind.UnmaskedClientFrame, first?.Kind);
+        var again = decoder.Decode(Frame(Opcode.Text, Bytes(1), masked: true));
+        Assert.Equal(ProtocolStatus.Violation, again.Status);
+        Assert.Equal(0, again.Consumed);
+        Assert.Same(first, again.Violation);
+        Assert.Equal(CloseCodes.ProtocolError, again.Violation!.CloseCode);
     }
 
     [Theory]
@@ -68,7 +74,9 @@ public class FrameDecoderTests
     {
         // §5.1: clients mask, servers do not; the receiver checks.
         var wrong = Frame(Opcode.Binary, Bytes(1, 2, 3), masked: role == Role.Client);
-        Assert.Equal(CloseCodes.ProtocolError, DecodeViolation(role, wrong).CloseCode);
+        var violation = DecodeViolation(role, wrong);
+        Assert.Equal(role == Role.Server ? ViolationKind.UnmaskedClientFrame : ViolationKind.MaskedServerFrame, violation.Kind);
+        Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
         var right = Frame(Opcode.Binary, Bytes(1, 2, 3), masked: role == Role.Server);
         Assert.Null(DecodeAll(role, right).Violation);
     }
@@ -82,8 +90,9 @@ public class FrameDecoderTests
         // §10.4: limits are enforced before buffering. Only the header is fed: no payload byte arrives.
         var header = RawHeader(true, 0, 2, true, (ulong)announced, 64);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20);
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(header, out _, out _));
-        Assert.Equal(CloseCodes.MessageTooBig, decoder.Violation!.CloseCode);
+        var violation = decoder.Decode(header).Violation;
+        Assert.Equal(ViolationKind.FrameTooBig, violation?.Kind);
+        Assert.Equal(CloseCodes.MessageTooBig, violation!.CloseCode);
     }
 
     [Fact]
@@ -92,9 +101,8 @@ public class FrameDecoderTests
         var header = RawHeader(true, 0, 2, true, 1UL << 30, 64);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20);
         for (int i = 0; i < header.Length - 1; i++)
-            Assert.Equal(DecodeStatus.NeedMoreData, decoder.Decode(header.AsSpan(i, 1), out _, out _));
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(header.AsSpan(header.Length - 1), out _, out _));
-        Assert.Equal(CloseCodes.MessageTooBig, decoder.Violation!.CloseCode);
+            Assert.Equal(ProtocolStatus.NeedMoreData, decoder.Decode(header.AsSpan(i, 1)).Status);
+        Assert.Equal(ViolationKind.FrameTooBig, decoder.Decode(header.AsSpan(header.Length - 1)).Violation?.Kind);
     }
 
     [Fact]
@@ -102,13 +110,13 @@ public class FrameDecoderTests
     {
         // A limit of long.MaxValue must not let a 2^62-byte frame through to an int cast.
         var header = RawHeader(true, 0, 2, true, 1UL << 62, 64);
-        Assert.Equal(CloseCodes.MessageTooBig, DecodeViolation(Role.Server, header, long.MaxValue).CloseCode);
+        Assert.Equal(ViolationKind.FrameTooBig, DecodeViolation(Role.Server, header, long.MaxValue).Kind);
     }
 
     [Fact]
     public void Admission_hook_refuses_a_frame_before_its_payload_arrives()
     {
-        var refusal = ProtocolViolation.TooBig("refused by the hook");
+        var refusal = new ProtocolViolation(ViolationKind.MessageTooBig, "refused by the hook");
         var admission = new RecordingAdmission(h => h.PayloadLength > 10 ? refusal : null);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20, admission);
 
@@ -118,8 +126,7 @@ public class FrameDecoderTests
         Assert.Single(admission.Seen);
 
         var bigHeaderOnly = RawHeader(true, 0, 2, true, 11, 7);
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(bigHeaderOnly, out _, out _));
-        Assert.Same(refusal, decoder.Violation);
+        Assert.Same(refusal, decoder.Decode(bigHeaderOnly).Violation);
     }
 
     [Fact]
@@ -143,11 +150,11 @@ public class FrameDecoderTests
         var stream = Frame(Opcode.Binary, new byte[300], masked: true);
         using var decoder = new FrameDecoder(Role.Server, 1000);
         Assert.False(decoder.HasPartialFrame);
-        decoder.Decode(stream.AsSpan(0, 1), out _, out _);
+        decoder.Decode(stream.AsSpan(0, 1));
         Assert.True(decoder.HasPartialFrame);
-        decoder.Decode(stream.AsSpan(1, 20), out _, out _);
+        decoder.Decode(stream.AsSpan(1, 20));
         Assert.True(decoder.HasPartialFrame);
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(stream.AsSpan(21), out _, out _));
+        Assert.Equal(ProtocolStatus.Complete, decoder.Decode(stream.AsSpan(21)).Status);
         Assert.False(decoder.HasPartialFrame);
     }
 
@@ -157,16 +164,18 @@ public class FrameDecoderTests
         var payload = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray();
         var stream = Frame(Opcode.Binary, payload, masked: true);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20);
-        decoder.Decode(stream.AsSpan(0, 1000), out _, out _);
+        decoder.Decode(stream.AsSpan(0, 1000));
         decoder.ReleaseBuffers(); // must not drop the 992 payload bytes gathered so far
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(stream.AsSpan(1000), out _, out var frame));
-        Assert.Equal(payload, frame.Payload.ToArray());
+        var decoded = decoder.Decode(stream.AsSpan(1000));
+        Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+        Assert.Equal(payload, decoded.Value.Payload.ToArray());
         decoder.ReleaseBuffers();
 
         // ... and after a release between frames the next masked frame still decodes.
         var next = Frame(Opcode.Binary, Bytes(9, 8, 7), masked: true);
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(next, out _, out frame));
-        Assert.Equal(Bytes(9, 8, 7), frame.Payload.ToArray());
+        decoded = decoder.Decode(next);
+        Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+        Assert.Equal(Bytes(9, 8, 7), decoded.Value.Payload.ToArray());
     }
 
     [Fact]
@@ -174,8 +183,7 @@ public class FrameDecoderTests
     {
         var stream = Frame(Opcode.Binary, Bytes(1, 2, 3, 4));
         using var decoder = new FrameDecoder(Role.Client, 1000);
-        decoder.Decode(stream, out _, out var frame);
-        Assert.True(frame.Payload.Overlaps(stream));
+        Assert.True(decoder.Decode(stream).Value.Payload.Overlaps(stream));
     }
 
     [Fact]
@@ -183,10 +191,9 @@ public class FrameDecoderTests
     {
         var bad = RawHeader(true, 0, 0x3, true, 300, 16);
         using var decoder = new FrameDecoder(Role.Server, 1000);
-        Assert.Equal(DecodeStatus.NeedMoreData, decoder.Decode(bad.AsSpan(0, 1), out _, out _));
-        Assert.Equal(DecodeStatus.NeedMoreData, decoder.Decode(bad.AsSpan(1, 3), out _, out _));
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(bad.AsSpan(4), out _, out _));
-        Assert.Contains("opcode", decoder.Violation!.Reason);
+        Assert.Equal(ProtocolStatus.NeedMoreData, decoder.Decode(bad.AsSpan(0, 1)).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, decoder.Decode(bad.AsSpan(1, 3)).Status);
+        Assert.Equal(ViolationKind.ReservedOpcode, decoder.Decode(bad.AsSpan(4)).Violation?.Kind);
     }
 
     private sealed class RecordingAdmission(Func<FrameHeader, ProtocolViolation?> decide) : IFrameAdmission

@@ -8,19 +8,19 @@ public class FrameHeaderTests
 
     private static ProtocolViolation ReadViolation(byte[] header, Role role = Role.Server, long maxPayload = Unlimited, byte allowedRsv = 0)
     {
-        bool ok = FrameHeader.TryRead(header, role, maxPayload, out _, out _, out var violation, allowedRsv);
-        Assert.False(ok);
-        Assert.NotNull(violation);
-        return violation;
+        var read = FrameHeader.Read(header, role, maxPayload, allowedRsv);
+        Assert.Equal(ProtocolStatus.Violation, read.Status);
+        Assert.NotNull(read.Violation);
+        return read.Violation;
     }
 
     private static FrameHeader ReadOk(byte[] header, Role role = Role.Server, long maxPayload = Unlimited, byte allowedRsv = 0)
     {
-        bool ok = FrameHeader.TryRead(header, role, maxPayload, out var parsed, out int length, out var violation, allowedRsv);
-        Assert.Null(violation);
-        Assert.True(ok);
-        Assert.Equal(header.Length, length);
-        return parsed;
+        var read = FrameHeader.Read(header, role, maxPayload, allowedRsv);
+        Assert.Null(read.Violation);
+        Assert.True(read.IsComplete);
+        Assert.Equal(header.Length, read.Consumed);
+        return read.Value;
     }
 
     [Theory]
@@ -72,8 +72,10 @@ public class FrameHeaderTests
         {
             for (int n = 0; n < header.Length; n++)
             {
-                Assert.False(FrameHeader.TryRead(header.AsSpan(0, n), Role.Server, Unlimited, out _, out _, out var violation));
-                Assert.Null(violation);
+                var read = FrameHeader.Read(header.AsSpan(0, n), Role.Server, Unlimited);
+                Assert.Equal(ProtocolStatus.NeedMoreData, read.Status);
+                Assert.Null(read.Violation);
+                Assert.Equal(0, read.Consumed);
             }
             ReadOk(header);
             Assert.Equal(header.Length, FrameHeader.RequiredLength(header[0], header[1]));
@@ -93,7 +95,7 @@ public class FrameHeaderTests
         // §5.2: "MUST be 0 unless an extension is negotiated that defines meanings for non-zero values"
         var violation = ReadViolation(RawHeader(true, rsv, 1, true, 0, 7));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("RSV", violation.Reason);
+        Assert.Equal(ViolationKind.ReservedBitsSet, violation.Kind);
     }
 
     [Fact]
@@ -101,8 +103,8 @@ public class FrameHeaderTests
     {
         // permessage-deflate (RFC 7692) defines RSV1 only.
         Assert.Equal(0b100, ReadOk(RawHeader(true, 0b100, 1, true, 0, 7), allowedRsv: 0b100).Rsv);
-        Assert.Equal(CloseCodes.ProtocolError, ReadViolation(RawHeader(true, 0b110, 1, true, 0, 7), allowedRsv: 0b100).CloseCode);
-        Assert.Equal(CloseCodes.ProtocolError, ReadViolation(RawHeader(true, 0b001, 1, true, 0, 7), allowedRsv: 0b100).CloseCode);
+        Assert.Equal(ViolationKind.ReservedBitsSet, ReadViolation(RawHeader(true, 0b110, 1, true, 0, 7), allowedRsv: 0b100).Kind);
+        Assert.Equal(ViolationKind.ReservedBitsSet, ReadViolation(RawHeader(true, 0b001, 1, true, 0, 7), allowedRsv: 0b100).Kind);
     }
 
     [Theory]
@@ -121,7 +123,7 @@ public class FrameHeaderTests
         // §5.2: 0x3-0x7 are reserved for further non-control frames, 0xB-0xF for control frames.
         var violation = ReadViolation(RawHeader(true, 0, opcode, true, 0, 7));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("opcode", violation.Reason);
+        Assert.Equal(ViolationKind.ReservedOpcode, violation.Kind);
         Assert.False(((Opcode)opcode).IsDefined());
     }
 
@@ -147,7 +149,7 @@ public class FrameHeaderTests
         // §5.5: "All control frames ... MUST NOT be fragmented."
         var violation = ReadViolation(RawHeader(false, 0, (int)opcode, true, 2, 7));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("fragmented", violation.Reason);
+        Assert.Equal(ViolationKind.FragmentedControlFrame, violation.Kind);
     }
 
     [Theory]
@@ -160,7 +162,7 @@ public class FrameHeaderTests
         // §5.5: "All control frames MUST have a payload length of 125 bytes or less"
         var violation = ReadViolation(RawHeader(true, 0, (int)opcode, true, (ulong)length, 16));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("125", violation.Reason);
+        Assert.Equal(ViolationKind.ControlPayloadTooLong, violation.Kind);
     }
 
     [Fact]
@@ -178,7 +180,7 @@ public class FrameHeaderTests
         // §5.2: 126 introduces a 16-bit length only for lengths the 7-bit form cannot hold.
         var violation = ReadViolation(RawHeader(true, 0, 2, true, length, 16));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("fewest bytes", violation.Reason);
+        Assert.Equal(ViolationKind.NonMinimalLength, violation.Kind);
     }
 
     [Theory]
@@ -190,7 +192,7 @@ public class FrameHeaderTests
     {
         var violation = ReadViolation(RawHeader(true, 0, 2, true, length, 64));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("fewest bytes", violation.Reason);
+        Assert.Equal(ViolationKind.NonMinimalLength, violation.Kind);
     }
 
     [Fact]
@@ -210,7 +212,7 @@ public class FrameHeaderTests
         // §5.2: "the most significant bit MUST be 0"
         var violation = ReadViolation(RawHeader(true, 0, 2, true, length, 64));
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("most significant bit", violation.Reason);
+        Assert.Equal(ViolationKind.LengthMostSignificantBitSet, violation.Kind);
     }
 
     [Fact]
@@ -219,7 +221,7 @@ public class FrameHeaderTests
         // §5.1: "a server MUST close the connection upon receiving a frame that is not masked"
         var violation = ReadViolation(RawHeader(true, 0, 1, false, 3, 7), Role.Server);
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("unmasked", violation.Reason);
+        Assert.Equal(ViolationKind.UnmaskedClientFrame, violation.Kind);
     }
 
     [Fact]
@@ -228,7 +230,7 @@ public class FrameHeaderTests
         // §5.1: "A client MUST close a connection if it detects a masked frame."
         var violation = ReadViolation(RawHeader(true, 0, 1, true, 3, 7), Role.Client);
         Assert.Equal(CloseCodes.ProtocolError, violation.CloseCode);
-        Assert.Contains("masked", violation.Reason);
+        Assert.Equal(ViolationKind.MaskedServerFrame, violation.Kind);
     }
 
     [Theory]
@@ -239,6 +241,7 @@ public class FrameHeaderTests
     {
         var header = RawHeader(true, 0, 2, true, (ulong)length, Math.Max(form, MinimalForm(length)));
         var violation = ReadViolation(header, maxPayload: Math.Min(length - 1, 1000));
+        Assert.Equal(ViolationKind.FrameTooBig, violation.Kind);
         Assert.Equal(CloseCodes.MessageTooBig, violation.CloseCode);
     }
 

@@ -32,30 +32,31 @@ public sealed class FuzzTests
             {
                 // Random chunk sizes, so split headers and payloads are fuzzed too.
                 var chunk = input[..Math.Min(input.Length, random.Next(1, 200))];
-                var status = decoder.Decode(chunk, out int consumed, out var frame);
-                input = input[consumed..];
-                if (status == DecodeStatus.Violation)
+                var decoded = decoder.Decode(chunk);
+                input = input[decoded.Consumed..];
+                if (decoded.Violation is { } violation)
                 {
-                    Assert.Contains(decoder.Violation!.CloseCode, ViolationCodes);
+                    Assert.Contains(violation.CloseCode, ViolationCodes);
                     violations++;
                     break;
                 }
-                if (status == DecodeStatus.Frame)
+                if (decoded.IsComplete)
                 {
+                    var frame = decoded.Value;
                     if (frame.Opcode.IsControl())
                     {
-                        if (frame.Opcode == Opcode.Close && !CloseStatus.TryParse(frame.Payload, out _, out var bad))
-                            Assert.Contains(bad!.CloseCode, ViolationCodes);
+                        if (frame.Opcode == Opcode.Close && CloseStatus.Parse(frame.Payload).Violation is { } bad)
+                            Assert.Contains(bad.CloseCode, ViolationCodes);
                         continue;
                     }
-                    var result = assembler.Add(frame.Header, frame.Payload, out _, out var invalid);
-                    if (result == AssembleStatus.Violation)
+                    var assembled = assembler.Add(frame.Header, frame.Payload);
+                    if (assembled.Violation is { } invalid)
                     {
-                        Assert.Contains(invalid!.CloseCode, ViolationCodes);
+                        Assert.Contains(invalid.CloseCode, ViolationCodes);
                         violations++;
                         break;
                     }
-                    if (result == AssembleStatus.Message)
+                    if (assembled.IsComplete)
                         messages++;
                     continue;
                 }
@@ -81,20 +82,21 @@ public sealed class FuzzTests
         {
             var bytes = random.Next(4) == 0 ? FuzzStreams.RandomBytes(random, random.Next(0, 300)) : FuzzStreams.Mutate(valid, random);
             using var reader = new HttpHeadReader(512, HttpHeadKind.Request);
-            if (reader.Feed(bytes, out _) == HeadStatus.Complete)
+            if (reader.Feed(bytes).IsComplete)
             {
-                if (ServerHandshake.TryAccept(reader.Head, new ServerHandshakePolicy(), out _, out var rejection))
+                var accept = ServerHandshake.Accept(reader.Head, new ServerHandshakePolicy());
+                if (accept.IsComplete)
                     accepted++;
                 else
                 {
-                    Assert.InRange(rejection!.StatusCode, 400, 599);
+                    Assert.InRange(new HandshakeRejection(accept.Violation!).StatusCode, 400, 599);
                     rejected++;
                 }
                 client.Validate(reader.Head);
             }
             var close = FuzzStreams.RandomBytes(random, random.Next(0, 126));
-            if (!CloseStatus.TryParse(close, out _, out var violation))
-                Assert.Contains(violation!.CloseCode, ViolationCodes);
+            if (CloseStatus.Parse(close).Violation is { } violation)
+                Assert.Contains(violation.CloseCode, ViolationCodes);
         }
         Assert.True(accepted > 0 && rejected > 0, $"{accepted} accepted, {rejected} rejected");
     }

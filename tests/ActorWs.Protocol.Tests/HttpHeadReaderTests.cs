@@ -16,8 +16,10 @@ public class HttpHeadReaderTests
     {
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
         var chunk = Wire.Concat(Head, FirstFrame);
-        Assert.Equal(HeadStatus.Complete, reader.Feed(chunk, out int consumed));
-        Assert.Equal(Head.Length, consumed);
+        var read = reader.Feed(chunk);
+        Assert.Equal(ProtocolStatus.Complete, read.Status);
+        Assert.Equal(Head.Length, read.Consumed);
+        Assert.Equal(Head, read.Value.ToArray());
         Assert.Equal(Head, reader.Head.ToArray());
         Assert.Equal(Head.Length, reader.Length);
     }
@@ -30,18 +32,19 @@ public class HttpHeadReaderTests
         for (int cut = 0; cut <= Head.Length; cut++)
         {
             using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
-            var first = reader.Feed(stream.AsSpan(0, cut), out int consumed1);
+            var first = reader.Feed(stream.AsSpan(0, cut));
             if (cut < Head.Length)
             {
-                Assert.Equal(HeadStatus.NeedMoreData, first);
-                Assert.Equal(cut, consumed1);
-                Assert.Equal(HeadStatus.Complete, reader.Feed(stream.AsSpan(cut), out int consumed2));
-                Assert.Equal(Head.Length - cut, consumed2);
+                Assert.Equal(ProtocolStatus.NeedMoreData, first.Status);
+                Assert.Equal(cut, first.Consumed);
+                var second = reader.Feed(stream.AsSpan(cut));
+                Assert.Equal(ProtocolStatus.Complete, second.Status);
+                Assert.Equal(Head.Length - cut, second.Consumed);
             }
             else
             {
-                Assert.Equal(HeadStatus.Complete, first);
-                Assert.Equal(Head.Length, consumed1);
+                Assert.Equal(ProtocolStatus.Complete, first.Status);
+                Assert.Equal(Head.Length, first.Consumed);
             }
             Assert.Equal(Head, reader.Head.ToArray());
         }
@@ -53,11 +56,13 @@ public class HttpHeadReaderTests
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
         for (int i = 0; i < Head.Length - 1; i++)
         {
-            Assert.Equal(HeadStatus.NeedMoreData, reader.Feed(Head.AsSpan(i, 1), out int consumed));
-            Assert.Equal(1, consumed);
+            var read = reader.Feed(Head.AsSpan(i, 1));
+            Assert.Equal(ProtocolStatus.NeedMoreData, read.Status);
+            Assert.Equal(1, read.Consumed);
         }
-        Assert.Equal(HeadStatus.Complete, reader.Feed(Head.AsSpan(Head.Length - 1), out int last));
-        Assert.Equal(1, last);
+        var last = reader.Feed(Head.AsSpan(Head.Length - 1));
+        Assert.Equal(ProtocolStatus.Complete, last.Status);
+        Assert.Equal(1, last.Consumed);
         Assert.Equal(Head, reader.Head.ToArray());
     }
 
@@ -65,8 +70,8 @@ public class HttpHeadReaderTests
     public void Lone_crlf_pairs_and_bare_lf_do_not_end_the_head()
     {
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
-        Assert.Equal(HeadStatus.NeedMoreData, reader.Feed("GET / HTTP/1.1\r\nA: b\r\n\n\r\r\n"u8, out _));
-        Assert.Equal(HeadStatus.Complete, reader.Feed("\r\n"u8, out _));
+        Assert.Equal(ProtocolStatus.NeedMoreData, reader.Feed("GET / HTTP/1.1\r\nA: b\r\n\n\r\r\n"u8).Status);
+        Assert.Equal(ProtocolStatus.Complete, reader.Feed("\r\n"u8).Status);
     }
 
     [Fact]
@@ -75,8 +80,10 @@ public class HttpHeadReaderTests
         const int limit = 100;
         using var reader = new HttpHeadReader(limit, HttpHeadKind.Request);
         var huge = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nX-Filler: " + new string('a', 10_000) + "\r\n\r\n");
-        Assert.Equal(HeadStatus.TooLarge, reader.Feed(huge, out int consumed));
-        Assert.True(consumed <= limit, $"consumed {consumed}");
+        var read = reader.Feed(huge);
+        Assert.Equal(ViolationKind.HeadTooLarge, read.Violation?.Kind);
+        Assert.Equal(431, read.Violation!.HttpStatus);
+        Assert.True(read.Consumed <= limit, $"consumed {read.Consumed}");
         Assert.True(reader.Length <= limit, $"buffered {reader.Length}");
     }
 
@@ -87,13 +94,15 @@ public class HttpHeadReaderTests
         using var reader = new HttpHeadReader(limit, HttpHeadKind.Request);
         var huge = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nX-Filler: " + new string('a', 1000) + "\r\n\r\n");
         int fed = 0;
-        HeadStatus status;
+        ProtocolStatus status;
+        ViolationKind? kind;
         do
         {
-            status = reader.Feed(huge.AsSpan(fed, 7), out int consumed);
-            fed += consumed;
-        } while (status == HeadStatus.NeedMoreData);
-        Assert.Equal(HeadStatus.TooLarge, status);
+            var read = reader.Feed(huge.AsSpan(fed, 7));
+            fed += read.Consumed;
+            (status, kind) = (read.Status, read.Violation?.Kind);
+        } while (status == ProtocolStatus.NeedMoreData);
+        Assert.Equal(ViolationKind.HeadTooLarge, kind);
         Assert.True(reader.Length <= limit);
         Assert.True(fed <= limit);
     }
@@ -102,16 +111,17 @@ public class HttpHeadReaderTests
     public void Head_of_exactly_the_limit_is_complete_and_one_byte_more_is_too_large()
     {
         using (var reader = new HttpHeadReader(Head.Length, HttpHeadKind.Request))
-            Assert.Equal(HeadStatus.Complete, reader.Feed(Wire.Concat(Head, FirstFrame), out _));
+            Assert.Equal(ProtocolStatus.Complete, reader.Feed(Wire.Concat(Head, FirstFrame)).Status);
 
         var longer = Encoding.ASCII.GetBytes("GET /chatX HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
         using (var reader = new HttpHeadReader(Head.Length, HttpHeadKind.Request))
-            Assert.Equal(HeadStatus.TooLarge, reader.Feed(longer, out _));
+            Assert.Equal(ViolationKind.HeadTooLarge, reader.Feed(longer).Violation?.Kind);
         using (var reader = new HttpHeadReader(Head.Length, HttpHeadKind.Request))
         {
             // Delivered exactly up to the limit, the head is known too large at once: it cannot end later.
-            Assert.Equal(HeadStatus.TooLarge, reader.Feed(longer.AsSpan(0, Head.Length), out int consumed));
-            Assert.Equal(Head.Length, consumed);
+            var read = reader.Feed(longer.AsSpan(0, Head.Length));
+            Assert.Equal(ViolationKind.HeadTooLarge, read.Violation?.Kind);
+            Assert.Equal(Head.Length, read.Consumed);
         }
     }
 
@@ -119,8 +129,10 @@ public class HttpHeadReaderTests
     public void Parsed_head_has_the_start_line_and_case_insensitive_repeated_fields()
     {
         var bytes = "GET /x HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a:  2 \r\n\r\n"u8;
-        Assert.True(HttpHead.TryParse(bytes, out var head, out var error), error);
-        Assert.Equal("GET /x HTTP/1.1", head!.StartLine);
+        var parsed = HttpHead.Parse(bytes);
+        Assert.True(parsed.IsComplete, parsed.Violation?.Reason);
+        var head = parsed.Value;
+        Assert.Equal("GET /x HTTP/1.1", head.StartLine);
         Assert.Equal(["1", "2"], head.Values("X-A"));
         Assert.Null(head["x-a"]);
         Assert.Equal("h", head["HOST"]);
@@ -136,8 +148,9 @@ public class HttpHeadReaderTests
     [InlineData("GET / HTTP/1.1\rX: y\r\nA: b\r\n\r\n")]
     public void Malformed_heads_are_refused(string text)
     {
-        Assert.False(HttpHead.TryParse(Encoding.Latin1.GetBytes(text), out _, out var error));
-        Assert.False(string.IsNullOrWhiteSpace(error));
+        var violation = HttpHead.Parse(Encoding.Latin1.GetBytes(text)).Violation;
+        Assert.Equal(ViolationKind.MalformedHead, violation?.Kind);
+        Assert.False(string.IsNullOrWhiteSpace(violation!.Reason));
     }
 
     public static TheoryData<string, byte[]> NotARequest => new()
@@ -155,15 +168,17 @@ public class HttpHeadReaderTests
     public void Bytes_that_cannot_start_a_request_are_malformed_as_soon_as_they_arrive(string what, byte[] bytes)
     {
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
-        Assert.True(reader.Feed(bytes, out int consumed) == HeadStatus.Malformed, what);
-        Assert.Equal(0, consumed);
+        var read = reader.Feed(bytes);
+        Assert.True(read.Violation?.Kind == ViolationKind.NotHttp, what);
+        Assert.Equal(400, read.Violation!.HttpStatus);
+        Assert.Equal(0, read.Consumed);
     }
 
     [Fact]
     public void A_TLS_ClientHello_is_malformed_from_its_first_byte_even_alone()
     {
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
-        Assert.Equal(HeadStatus.Malformed, reader.Feed([0x16], out _));
+        Assert.Equal(ViolationKind.NotHttp, reader.Feed([0x16]).Violation?.Kind);
     }
 
     [Fact]
@@ -173,22 +188,25 @@ public class HttpHeadReaderTests
         for (int cut = 0; cut <= stream.Length; cut++)
         {
             using var reader = new HttpHeadReader(8192, HttpHeadKind.Request);
-            var first = reader.Feed(stream.AsSpan(0, cut), out int consumed);
-            Assert.NotEqual(HeadStatus.Malformed, first);
-            if (first == HeadStatus.NeedMoreData)
-                Assert.Equal(HeadStatus.Complete, reader.Feed(stream.AsSpan(cut), out _));
+            var first = reader.Feed(stream.AsSpan(0, cut));
+            Assert.Null(first.Violation);
+            if (first.Status == ProtocolStatus.NeedMoreData)
+                Assert.Equal(ProtocolStatus.Complete, reader.Feed(stream.AsSpan(cut)).Status);
         }
     }
 
     [Theory]
-    [InlineData("HTTP/1.1 101 Switching Protocols\r\n\r\n", HeadStatus.Complete)]
-    [InlineData("HTTP/", HeadStatus.NeedMoreData)]
-    [InlineData("HTP/1.1 101 x\r\n\r\n", HeadStatus.Malformed)]
-    [InlineData("GET / HTTP/1.1\r\n\r\n", HeadStatus.Malformed)]
-    [InlineData("\r\nHTTP/1.1 101 x\r\n\r\n", HeadStatus.Malformed)]
-    public void A_response_must_begin_with_the_HTTP_version(string text, HeadStatus expected)
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\n\r\n", ProtocolStatus.Complete)]
+    [InlineData("HTTP/", ProtocolStatus.NeedMoreData)]
+    [InlineData("HTP/1.1 101 x\r\n\r\n", ProtocolStatus.Violation)]
+    [InlineData("GET / HTTP/1.1\r\n\r\n", ProtocolStatus.Violation)]
+    [InlineData("\r\nHTTP/1.1 101 x\r\n\r\n", ProtocolStatus.Violation)]
+    public void A_response_must_begin_with_the_HTTP_version(string text, ProtocolStatus expected)
     {
         using var reader = new HttpHeadReader(8192, HttpHeadKind.Response);
-        Assert.Equal(expected, reader.Feed(Encoding.ASCII.GetBytes(text), out _));
+        var read = reader.Feed(Encoding.ASCII.GetBytes(text));
+        Assert.Equal(expected, read.Status);
+        if (expected == ProtocolStatus.Violation)
+            Assert.Equal(ViolationKind.NotHttp, read.Violation?.Kind);
     }
 }

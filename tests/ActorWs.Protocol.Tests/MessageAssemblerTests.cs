@@ -7,14 +7,14 @@ public class MessageAssemblerTests
 {
     private static FrameHeader H(Opcode opcode, int length, bool fin) => new(fin, 0, opcode, true, length, 0x1234);
 
-    private sealed record Outcome(AssembleStatus Status, MessageType? Type, byte[]? Payload, ProtocolViolation? Violation);
+    private sealed record Outcome(ProtocolStatus Status, MessageType? Type, byte[]? Payload, ProtocolViolation? Violation);
 
     private static Outcome Add(MessageAssembler assembler, Opcode opcode, byte[] payload, bool fin)
     {
-        var status = assembler.Add(H(opcode, payload.Length, fin), payload, out var message, out var violation);
-        return status == AssembleStatus.Message
-            ? new Outcome(status, message.Type, message.Payload.ToArray(), violation)
-            : new Outcome(status, null, null, violation);
+        var result = assembler.Add(H(opcode, payload.Length, fin), payload);
+        return result.IsComplete
+            ? new Outcome(result.Status, result.Value.Type, result.Value.Payload.ToArray(), result.Violation)
+            : new Outcome(result.Status, null, null, result.Violation);
     }
 
     [Fact]
@@ -22,12 +22,12 @@ public class MessageAssemblerTests
     {
         using var assembler = new MessageAssembler(1000, 10);
         var payload = Utf8("héllo");
-        var status = assembler.Add(H(Opcode.Text, payload.Length, true), payload, out var message, out var violation);
-        Assert.Equal(AssembleStatus.Message, status);
-        Assert.Null(violation);
-        Assert.Equal(MessageType.Text, message.Type);
-        Assert.True(message.Payload.Overlaps(payload));
-        Assert.Equal(payload, message.Payload.ToArray());
+        var result = assembler.Add(H(Opcode.Text, payload.Length, true), payload);
+        Assert.Equal(ProtocolStatus.Complete, result.Status);
+        Assert.Null(result.Violation);
+        Assert.Equal(MessageType.Text, result.Value.Type);
+        Assert.True(result.Value.Payload.Overlaps(payload));
+        Assert.Equal(payload, result.Value.Payload.ToArray());
         Assert.False(assembler.InMessage);
     }
 
@@ -35,18 +35,18 @@ public class MessageAssemblerTests
     public void Fragments_are_joined_into_one_message()
     {
         using var assembler = new MessageAssembler(1000, 10);
-        Assert.Equal(AssembleStatus.Fragment, Add(assembler, Opcode.Binary, Bytes(1, 2), fin: false).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Binary, Bytes(1, 2), fin: false).Status);
         Assert.True(assembler.InMessage);
-        Assert.Equal(AssembleStatus.Fragment, Add(assembler, Opcode.Continuation, [], fin: false).Status);
-        Assert.Equal(AssembleStatus.Fragment, Add(assembler, Opcode.Continuation, Bytes(3), fin: false).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Continuation, [], fin: false).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Continuation, Bytes(3), fin: false).Status);
         var last = Add(assembler, Opcode.Continuation, Bytes(4, 5), fin: true);
-        Assert.Equal(new Outcome(AssembleStatus.Message, MessageType.Binary, null, null), last with { Payload = null });
+        Assert.Equal(new Outcome(ProtocolStatus.Complete, MessageType.Binary, null, null), last with { Payload = null });
         Assert.Equal(Bytes(1, 2, 3, 4, 5), last.Payload);
         Assert.False(assembler.InMessage);
 
         // The next message starts afresh.
         var next = Add(assembler, Opcode.Text, Utf8("x"), fin: false);
-        Assert.Equal(AssembleStatus.Fragment, next.Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, next.Status);
         Assert.Equal(Utf8("xy"), Add(assembler, Opcode.Continuation, Utf8("y"), fin: true).Payload);
     }
 
@@ -56,7 +56,7 @@ public class MessageAssemblerTests
         using var assembler = new MessageAssembler(1000, 10);
         Add(assembler, Opcode.Text, [], fin: false);
         var last = Add(assembler, Opcode.Continuation, [], fin: true);
-        Assert.Equal(AssembleStatus.Message, last.Status);
+        Assert.Equal(ProtocolStatus.Complete, last.Status);
         Assert.Empty(last.Payload!);
     }
 
@@ -68,14 +68,15 @@ public class MessageAssemblerTests
         // §5.4: continuation frames only follow a data frame with FIN=0.
         using var assembler = new MessageAssembler(1000, 10);
         var outcome = Add(assembler, Opcode.Continuation, Bytes(1), fin);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.ProtocolError, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.UnexpectedContinuation, outcome.Violation!.Kind);
+        Assert.Equal(CloseCodes.ProtocolError, outcome.Violation.CloseCode);
 
         // Also once a message has ended.
         using var after = new MessageAssembler(1000, 10);
         Add(after, Opcode.Text, Utf8("a"), fin: false);
         Add(after, Opcode.Continuation, Utf8("b"), fin: true);
-        Assert.Equal(CloseCodes.ProtocolError, Add(after, Opcode.Continuation, Bytes(1), fin).Violation!.CloseCode);
+        Assert.Equal(ViolationKind.UnexpectedContinuation, Add(after, Opcode.Continuation, Bytes(1), fin).Violation?.Kind);
     }
 
     [Theory]
@@ -89,8 +90,9 @@ public class MessageAssemblerTests
         using var assembler = new MessageAssembler(1000, 10);
         Add(assembler, first, Utf8("a"), fin: false);
         var outcome = Add(assembler, intruder, Utf8("b"), fin: true);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.ProtocolError, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.DataFrameInsideMessage, outcome.Violation!.Kind);
+        Assert.Equal(CloseCodes.ProtocolError, outcome.Violation.CloseCode);
     }
 
     [Fact]
@@ -98,7 +100,7 @@ public class MessageAssemblerTests
     {
         using var assembler = new MessageAssembler(1000, 10);
         Assert.Null(assembler.Admit(H(Opcode.Ping, 5, true)));
-        Assert.Throws<ArgumentException>(() => assembler.Add(H(Opcode.Ping, 0, true), [], out _, out _));
+        Assert.Throws<ArgumentException>(() => assembler.Add(H(Opcode.Ping, 0, true), []).Status);
     }
 
     [Fact]
@@ -121,17 +123,19 @@ public class MessageAssemblerTests
         var input = stream.AsSpan();
         while (!input.IsEmpty)
         {
-            Assert.Equal(DecodeStatus.Frame, decoder.Decode(input, out int consumed, out var frame));
-            input = input[consumed..];
+            var decoded = decoder.Decode(input);
+            Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+            input = input[decoded.Consumed..];
+            var frame = decoded.Value;
             if (frame.Opcode.IsControl())
             {
                 controls.Add($"{frame.Opcode.Name()}:{Convert.ToHexString(frame.Payload)}");
                 continue;
             }
-            var status = assembler.Add(frame.Header, frame.Payload, out var message, out var violation);
-            Assert.Null(violation);
-            if (status == AssembleStatus.Message)
-                messages.Add(System.Text.Encoding.UTF8.GetString(message.Payload));
+            var assembled = assembler.Add(frame.Header, frame.Payload);
+            Assert.Null(assembled.Violation);
+            if (assembled.IsComplete)
+                messages.Add(System.Text.Encoding.UTF8.GetString(assembled.Value.Payload));
         }
         Assert.Equal(["PING:7031", "PONG:", "PING:7032", "CLOSE:03E8"], controls);
         Assert.Equal(["fragmented"], messages);
@@ -141,10 +145,11 @@ public class MessageAssemblerTests
     public void Message_over_the_size_limit_across_fragments_is_a_1009_violation()
     {
         using var assembler = new MessageAssembler(10, 100);
-        Assert.Equal(AssembleStatus.Fragment, Add(assembler, Opcode.Binary, new byte[6], fin: false).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Binary, new byte[6], fin: false).Status);
         var outcome = Add(assembler, Opcode.Continuation, new byte[5], fin: true);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.MessageTooBig, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.MessageTooBig, outcome.Violation!.Kind);
+        Assert.Equal(CloseCodes.MessageTooBig, outcome.Violation.CloseCode);
     }
 
     [Fact]
@@ -152,9 +157,9 @@ public class MessageAssemblerTests
     {
         using var assembler = new MessageAssembler(10, 100);
         Add(assembler, Opcode.Binary, new byte[6], fin: false);
-        Assert.Equal(AssembleStatus.Message, Add(assembler, Opcode.Continuation, new byte[4], fin: true).Status);
-        Assert.Equal(AssembleStatus.Message, Add(assembler, Opcode.Binary, new byte[10], fin: true).Status);
-        Assert.Equal(CloseCodes.MessageTooBig, Add(assembler, Opcode.Binary, new byte[11], fin: true).Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Complete, Add(assembler, Opcode.Continuation, new byte[4], fin: true).Status);
+        Assert.Equal(ProtocolStatus.Complete, Add(assembler, Opcode.Binary, new byte[10], fin: true).Status);
+        Assert.Equal(ViolationKind.MessageTooBig, Add(assembler, Opcode.Binary, new byte[11], fin: true).Violation?.Kind);
     }
 
     [Fact]
@@ -165,12 +170,12 @@ public class MessageAssemblerTests
         using var assembler = new MessageAssembler(100, 100);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20, assembler);
         var first = Frame(Opcode.Binary, new byte[60], fin: false, masked: true);
-        Assert.Equal(DecodeStatus.Frame, decoder.Decode(first, out _, out var frame));
-        Assert.Equal(AssembleStatus.Fragment, assembler.Add(frame.Header, frame.Payload, out _, out _));
+        var decoded = decoder.Decode(first);
+        Assert.Equal(ProtocolStatus.Complete, decoded.Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, assembler.Add(decoded.Value.Header, decoded.Value.Payload).Status);
 
         var headerOnly = RawHeader(true, 0, (int)Opcode.Continuation, true, 41, 7);
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(headerOnly, out _, out _));
-        Assert.Equal(CloseCodes.MessageTooBig, decoder.Violation!.CloseCode);
+        Assert.Equal(ViolationKind.MessageTooBig, decoder.Decode(headerOnly).Violation?.Kind);
     }
 
     [Fact]
@@ -179,8 +184,7 @@ public class MessageAssemblerTests
         using var assembler = new MessageAssembler(100, 100);
         using var decoder = new FrameDecoder(Role.Server, 1 << 20, assembler);
         var headerOnly = RawHeader(true, 0, (int)Opcode.Continuation, true, 50, 7);
-        Assert.Equal(DecodeStatus.Violation, decoder.Decode(headerOnly, out _, out _));
-        Assert.Equal(CloseCodes.ProtocolError, decoder.Violation!.CloseCode);
+        Assert.Equal(ViolationKind.UnexpectedContinuation, decoder.Decode(headerOnly).Violation?.Kind);
     }
 
     [Fact]
@@ -195,8 +199,9 @@ public class MessageAssemblerTests
         Add(assembler, Opcode.Continuation, Utf8("b"), fin: false);
         Add(assembler, Opcode.Continuation, Utf8("c"), fin: false);
         var outcome = Add(assembler, Opcode.Continuation, Utf8("d"), fin: true);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.MessageTooBig, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.TooManyFragments, outcome.Violation!.Kind);
+        Assert.Equal(CloseCodes.MessageTooBig, outcome.Violation.CloseCode);
     }
 
     [Fact]
@@ -207,9 +212,9 @@ public class MessageAssemblerTests
         {
             using var assembler = new MessageAssembler(1000, 10);
             var first = Add(assembler, Opcode.Text, text[..cut], fin: false);
-            Assert.Equal(AssembleStatus.Fragment, first.Status);
+            Assert.Equal(ProtocolStatus.NeedMoreData, first.Status);
             var last = Add(assembler, Opcode.Continuation, text[cut..], fin: true);
-            Assert.Equal(AssembleStatus.Message, last.Status);
+            Assert.Equal(ProtocolStatus.Complete, last.Status);
             Assert.Equal(text, last.Payload);
         }
     }
@@ -219,8 +224,9 @@ public class MessageAssemblerTests
     {
         using var assembler = new MessageAssembler(1000, 10);
         var outcome = Add(assembler, Opcode.Text, Bytes(0x61, 0xC0, 0x80), fin: true);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.InvalidPayloadData, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.InvalidUtf8Text, outcome.Violation!.Kind);
+        Assert.Equal(CloseCodes.InvalidPayloadData, outcome.Violation.CloseCode);
     }
 
     [Fact]
@@ -229,29 +235,29 @@ public class MessageAssemblerTests
         // Fail fast (§8.1): the first fragment is already not UTF-8, no need to wait for FIN.
         using var assembler = new MessageAssembler(1000, 10);
         var outcome = Add(assembler, Opcode.Text, Bytes(0x61, 0xED, 0xA0, 0x80), fin: false);
-        Assert.Equal(AssembleStatus.Violation, outcome.Status);
-        Assert.Equal(CloseCodes.InvalidPayloadData, outcome.Violation!.CloseCode);
+        Assert.Equal(ProtocolStatus.Violation, outcome.Status);
+        Assert.Equal(ViolationKind.InvalidUtf8Text, outcome.Violation!.Kind);
 
         using var later = new MessageAssembler(1000, 10);
         Add(later, Opcode.Text, Utf8("fine"), fin: false);
         var bad = Add(later, Opcode.Continuation, Bytes(0xF4, 0x90), fin: false);
-        Assert.Equal(CloseCodes.InvalidPayloadData, bad.Violation!.CloseCode);
+        Assert.Equal(ViolationKind.InvalidUtf8Text, bad.Violation?.Kind);
     }
 
     [Fact]
     public void Text_ending_mid_code_point_is_a_1007_violation_on_the_final_fragment()
     {
         using var assembler = new MessageAssembler(1000, 10);
-        Assert.Equal(AssembleStatus.Fragment, Add(assembler, Opcode.Text, Bytes(0x61, 0xE2, 0x82), fin: false).Status);
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Text, Bytes(0x61, 0xE2, 0x82), fin: false).Status);
         var outcome = Add(assembler, Opcode.Continuation, [], fin: true);
-        Assert.Equal(CloseCodes.InvalidPayloadData, outcome.Violation!.CloseCode);
+        Assert.Equal(ViolationKind.InvalidUtf8Text, outcome.Violation?.Kind);
     }
 
     [Fact]
     public void Binary_messages_are_not_checked_for_utf8()
     {
         using var assembler = new MessageAssembler(1000, 10);
-        Assert.Equal(AssembleStatus.Message, Add(assembler, Opcode.Binary, Bytes(0xC0, 0x80), fin: true).Status);
+        Assert.Equal(ProtocolStatus.Complete, Add(assembler, Opcode.Binary, Bytes(0xC0, 0x80), fin: true).Status);
         Add(assembler, Opcode.Binary, Bytes(0xFF), fin: false);
         Assert.Equal(Bytes(0xFF, 0xED, 0xA0), Add(assembler, Opcode.Continuation, Bytes(0xED, 0xA0), fin: true).Payload);
     }

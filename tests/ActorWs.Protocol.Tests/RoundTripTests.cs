@@ -67,7 +67,7 @@ public class RoundTripTests
         {
             var frames = Enumerable.Range(0, random.Next(1, 12)).Select(_ => RandomFrame(random, masked, rsvAllowed: 0b111)).ToList();
             var stream = Concat(frames.Select(f => FrameEncoder.Encode(f.Header, f.Payload)).ToArray());
-            var result = DecodeAll(new FrameDecoder(receiver, 1 << 20, allowedRsv: 0b111), RandomChunks(stream, random, random.Next(1, 20_000)));
+            var result = DecodeAll(new FrameDecoder(receiver, 1 << 20, admission: null, allowedRsv: 0b111), RandomChunks(stream, random, random.Next(1, 20_000)));
             Assert.Null(result.Violation);
             Assert.Equal(frames.Count, result.Frames.Count);
             for (int i = 0; i < frames.Count; i++)
@@ -152,18 +152,18 @@ public class RoundTripTests
                 var input = chunk.Span;
                 while (!input.IsEmpty)
                 {
-                    var status = decoder.Decode(input, out int consumed, out var frame);
-                    input = input[consumed..];
-                    Assert.NotEqual(DecodeStatus.Violation, status);
-                    if (status != DecodeStatus.Frame || frame.Opcode.IsControl())
+                    var decoded = decoder.Decode(input);
+                    input = input[decoded.Consumed..];
+                    Assert.Null(decoded.Violation);
+                    if (!decoded.IsComplete || decoded.Value.Opcode.IsControl())
                         continue;
-                    var assembled = assembler.Add(frame.Header, frame.Payload, out var message, out var violation);
-                    Assert.Null(violation);
-                    if (assembled == AssembleStatus.Message)
+                    var assembled = assembler.Add(decoded.Value.Header, decoded.Value.Payload);
+                    Assert.Null(assembled.Violation);
+                    if (assembled.IsComplete)
                     {
                         Assert.Null(received);
-                        Assert.Equal(text ? MessageType.Text : MessageType.Binary, message.Type);
-                        received = message.Payload.ToArray();
+                        Assert.Equal(text ? MessageType.Text : MessageType.Binary, assembled.Value.Type);
+                        received = assembled.Value.Payload.ToArray();
                     }
                 }
                 decoder.ReleaseBuffers();

@@ -34,20 +34,23 @@ public class ServerHandshakeTests
 
     private static AcceptedHandshake Accept(byte[] request, ServerHandshakePolicy? policy = null)
     {
-        bool ok = ServerHandshake.TryAccept(request, policy ?? new ServerHandshakePolicy(), out var accepted, out var rejection);
-        Assert.True(ok, rejection?.ToString());
-        Assert.Null(rejection);
-        return accepted!;
+        var result = ServerHandshake.Accept(request, policy ?? new ServerHandshakePolicy());
+        Assert.True(result.IsComplete, result.Violation?.ToString());
+        Assert.Null(result.Violation);
+        return result.Value;
     }
 
-    private static HandshakeRejection Reject(byte[] request, int status, string reasonContains, ServerHandshakePolicy? policy = null)
+    /// <summary>Checks the kind of the violation and the HTTP status of the rejection built from it.</summary>
+    private static HandshakeRejection Reject(byte[] request, ViolationKind kind, int status, ServerHandshakePolicy? policy = null)
     {
-        bool ok = ServerHandshake.TryAccept(request, policy ?? new ServerHandshakePolicy(), out var accepted, out var rejection);
-        Assert.False(ok);
-        Assert.Null(accepted);
-        Assert.NotNull(rejection);
+        var result = ServerHandshake.Accept(request, policy ?? new ServerHandshakePolicy());
+        Assert.Equal(ProtocolStatus.Violation, result.Status);
+        Assert.Null(result.Value);
+        Assert.Equal(kind, result.Violation!.Kind);
+        var rejection = new HandshakeRejection(result.Violation);
+        Assert.Equal(kind, rejection.Kind);
         Assert.Equal(status, rejection.StatusCode);
-        Assert.Contains(reasonContains, rejection.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(result.Violation.Reason, rejection.Reason);
         return rejection;
     }
 
@@ -70,8 +73,9 @@ public class ServerHandshakeTests
         var response = Encoding.ASCII.GetString(accepted.Response);
         Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", response);
         Assert.EndsWith("\r\n\r\n", response);
-        Assert.True(HttpHead.TryParse(accepted.Response, out var head, out _));
-        Assert.True(head!.HasToken("Upgrade", "websocket"));
+        var head = HttpHead.Parse(accepted.Response).Value;
+        Assert.NotNull(head);
+        Assert.True(head.HasToken("Upgrade", "websocket"));
         Assert.True(head.HasToken("Connection", "Upgrade"));
         Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", head["Sec-WebSocket-Accept"]);
     }
@@ -79,7 +83,7 @@ public class ServerHandshakeTests
     [Fact]
     public void Request_without_a_key_is_rejected_with_400()
     {
-        Reject(Without("Sec-WebSocket-Key"), 400, "Sec-WebSocket-Key");
+        Reject(Without("Sec-WebSocket-Key"), ViolationKind.KeyMissing, 400);
     }
 
     [Theory]
@@ -92,7 +96,7 @@ public class ServerHandshakeTests
     public void Request_with_a_key_that_is_not_16_bytes_is_rejected_with_400(string key)
     {
         // §4.2.1 item 5: "when decoded, is 16 bytes in length".
-        Reject(With("Sec-WebSocket-Key", key), 400, "Sec-WebSocket-Key");
+        Reject(With("Sec-WebSocket-Key", key), ViolationKind.KeyInvalid, 400);
         Assert.False(Handshake.IsValidKey(key));
     }
 
@@ -100,14 +104,14 @@ public class ServerHandshakeTests
     public void Request_with_two_keys_is_rejected_with_400()
     {
         // §11.3.1: Sec-WebSocket-Key "MUST NOT appear more than once in an HTTP request".
-        Reject(With("Sec-WebSocket-Key", SampleKey, "AQIDBAUGBwgJCgsMDQ4PEA=="), 400, "more than one");
+        Reject(With("Sec-WebSocket-Key", SampleKey, "AQIDBAUGBwgJCgsMDQ4PEA=="), ViolationKind.KeyDuplicated, 400);
     }
 
     [Fact]
     public void Request_for_version_8_is_rejected_with_426_naming_version_13()
     {
         // §4.4: answer with the versions we support.
-        var rejection = Reject(With("Sec-WebSocket-Version", "8"), 426, "version");
+        var rejection = Reject(With("Sec-WebSocket-Version", "8"), ViolationKind.UnsupportedVersion, 426);
         Assert.Contains(KeyValuePair.Create("Sec-WebSocket-Version", "13"), rejection.Headers!);
         var response = Encoding.UTF8.GetString(rejection.ToResponse());
         Assert.StartsWith("HTTP/1.1 426 Upgrade Required\r\n", response);
@@ -117,7 +121,7 @@ public class ServerHandshakeTests
     [Fact]
     public void Request_without_a_version_is_rejected_with_426()
     {
-        var rejection = Reject(Without("Sec-WebSocket-Version"), 426, "version");
+        var rejection = Reject(Without("Sec-WebSocket-Version"), ViolationKind.UnsupportedVersion, 426);
         Assert.Contains(KeyValuePair.Create("Sec-WebSocket-Version", "13"), rejection.Headers!);
     }
 
@@ -125,29 +129,30 @@ public class ServerHandshakeTests
     public void Post_is_rejected_with_405()
     {
         // §4.2.1 item 1: "An HTTP/1.1 or higher GET request".
-        var rejection = Reject(Request("POST /chat HTTP/1.1", ValidLines), 405, "GET");
+        var rejection = Reject(Request("POST /chat HTTP/1.1", ValidLines), ViolationKind.MethodNotGet, 405);
         Assert.Contains(KeyValuePair.Create("Allow", "GET"), rejection.Headers!);
     }
 
     [Fact]
     public void Http_1_0_is_rejected()
     {
-        var rejection = Reject(Request("GET /chat HTTP/1.0", ValidLines), 400, "HTTP/1.1");
-        Assert.InRange(rejection.StatusCode, 400, 505);
+        Reject(Request("GET /chat HTTP/1.0", ValidLines), ViolationKind.HttpVersionTooOld, 400);
     }
 
     [Fact]
     public void Request_without_upgrade_is_rejected()
     {
-        Reject(Without("Upgrade"), 426, "Upgrade");
-        Reject(With("Upgrade", "h2c"), 426, "Upgrade");
+        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+        var rejection = Reject(Without("Upgrade"), ViolationKind.UpgradeMissing, 426);
+        Assert.Contains(KeyValuePair.Create("Upgrade", "websocket"), rejection.Headers!);
+        Reject(With("Upgrade", "h2c"), ViolationKind.UpgradeMissing, 426);
     }
 
     [Fact]
     public void Connection_without_the_upgrade_token_is_rejected_with_400()
     {
-        Reject(With("Connection", "keep-alive"), 400, "Connection");
-        Reject(Without("Connection"), 400, "Connection");
+        Reject(With("Connection", "keep-alive"), ViolationKind.ConnectionUpgradeMissing, 400);
+        Reject(Without("Connection"), ViolationKind.ConnectionUpgradeMissing, 400);
     }
 
     [Fact]
@@ -171,8 +176,8 @@ public class ServerHandshakeTests
     [Fact]
     public void Request_without_host_is_rejected_with_400()
     {
-        Reject(Without("Host"), 400, "Host");
-        Reject(With("Host", "a.example", "b.example"), 400, "Host");
+        Reject(Without("Host"), ViolationKind.HostMissing, 400);
+        Reject(With("Host", "a.example", "b.example"), ViolationKind.HostDuplicated, 400);
     }
 
     [Fact]
@@ -181,7 +186,7 @@ public class ServerHandshakeTests
         var policy = new ServerHandshakePolicy(Path: "/chat");
         Accept(ValidRequest("/chat"), policy);
         Accept(ValidRequest("/chat?room=1"), policy);
-        Reject(ValidRequest("/other"), 404, "/other", policy);
+        Reject(ValidRequest("/other"), ViolationKind.PathNotFound, 404, policy);
     }
 
     [Fact]
@@ -190,28 +195,29 @@ public class ServerHandshakeTests
         // §4.2.2 / §10.2: a server may refuse origins it does not serve.
         var policy = new ServerHandshakePolicy(AllowedOrigins: new HashSet<string> { "http://example.com" });
         Accept(ValidRequest(), policy);
-        Reject(With("Origin", "http://evil.example"), 403, "evil.example", policy);
-        Reject(Without("Origin"), 403, "origin", policy);
+        Reject(With("Origin", "http://evil.example"), ViolationKind.OriginNotAllowed, 403, policy);
+        Reject(Without("Origin"), ViolationKind.OriginNotAllowed, 403, policy);
     }
 
     [Fact]
     public void Malformed_request_line_is_rejected_with_400()
     {
-        Reject(Request("GET /chat", ValidLines), 400, "request line");
-        Reject(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nbroken line\r\n\r\n"), 400, "header");
+        Reject(Request("GET /chat", ValidLines), ViolationKind.MalformedHead, 400);
+        Reject(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nbroken line\r\n\r\n"), ViolationKind.MalformedHead, 400);
     }
 
     [Fact]
     public void Rejection_response_is_a_complete_http_response_with_a_readable_body()
     {
-        var rejection = Reject(Without("Host"), 400, "Host");
+        var rejection = Reject(Without("Host"), ViolationKind.HostMissing, 400);
         var bytes = rejection.ToResponse();
         var text = Encoding.UTF8.GetString(bytes);
         int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        Assert.True(HttpHead.TryParse(bytes.AsSpan(0, end + 4), out var head, out _));
-        Assert.Equal("HTTP/1.1 400 Bad Request", head!.StartLine);
+        var head = HttpHead.Parse(bytes.AsSpan(0, end + 4)).Value;
+        Assert.NotNull(head);
+        Assert.Equal("HTTP/1.1 400 Bad Request", head.StartLine);
         var body = text[(end + 4)..];
         Assert.Equal(int.Parse(head["Content-Length"]!), Encoding.UTF8.GetByteCount(body));
-        Assert.Contains("Host", body);
+        Assert.Equal(rejection.Reason + "\n", body);
     }
 }

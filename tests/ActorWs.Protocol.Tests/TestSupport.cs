@@ -117,24 +117,24 @@ public static class Wire
             int offset = 0;
             do
             {
-                var status = decoder.Decode(chunk[offset..], out int consumed, out var frame);
-                Assert.InRange(consumed, 0, chunk.Length - offset);
-                offset += consumed;
-                switch (status)
+                var decoded = decoder.Decode(chunk[offset..]);
+                Assert.InRange(decoded.Consumed, 0, chunk.Length - offset);
+                offset += decoded.Consumed;
+                switch (decoded.Status)
                 {
-                    case DecodeStatus.Frame:
-                        frames.Add(new DecodedFrame(frame.Header, frame.Payload.ToArray()));
+                    case ProtocolStatus.Complete:
+                        frames.Add(new DecodedFrame(decoded.Value.Header, decoded.Value.Payload.ToArray()));
                         break;
-                    case DecodeStatus.NeedMoreData:
+                    case ProtocolStatus.NeedMoreData:
                         Assert.Equal(chunk.Length, offset); // NeedMoreData means all input was taken
                         break;
-                    case DecodeStatus.Violation:
-                        Assert.NotNull(decoder.Violation);
-                        return new DecodeResult(frames, decoder.Violation);
+                    case ProtocolStatus.Violation:
+                        Assert.NotNull(decoded.Violation);
+                        return new DecodeResult(frames, decoded.Violation);
                 }
             } while (offset < chunk.Length);
         }
-        return new DecodeResult(frames, decoder.Violation);
+        return new DecodeResult(frames, null);
     }
 
     public static DecodeResult DecodeAll(Role role, byte[] stream, long maxFramePayload = 1 << 20) =>

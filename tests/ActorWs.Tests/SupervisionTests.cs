@@ -103,9 +103,9 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
     [Fact]
     public void Failure_codes_follow_the_table()
     {
-        Assert.Equal(CloseCodes.ProtocolError, FailureCodes.For(new WebSocketProtocolException(ProtocolViolation.ProtocolError("x"))).Code);
-        Assert.Equal(CloseCodes.InvalidPayloadData, FailureCodes.For(new WebSocketProtocolException(ProtocolViolation.InvalidPayload("x"))).Code);
-        Assert.Equal(CloseCodes.MessageTooBig, FailureCodes.For(new WebSocketProtocolException(ProtocolViolation.TooBig("x"))).Code);
+        Assert.Equal(CloseCodes.ProtocolError, FailureCodes.For(new WebSocketProtocolException(new(ViolationKind.ReservedOpcode, "x"))).Code);
+        Assert.Equal(CloseCodes.InvalidPayloadData, FailureCodes.For(new WebSocketProtocolException(new(ViolationKind.InvalidUtf8Text, "x"))).Code);
+        Assert.Equal(CloseCodes.MessageTooBig, FailureCodes.For(new WebSocketProtocolException(new(ViolationKind.MessageTooBig, "x"))).Code);
         Assert.Equal(CloseCodes.InternalError, FailureCodes.For(new KeepAliveTimeoutException(TimeSpan.FromSeconds(1))).Code);
         Assert.Equal(CloseCodes.InternalError, FailureCodes.For(new InvalidOperationException()).Code);
         Assert.Equal(CloseCodes.PolicyViolation, FailureCodes.For(new SendBufferOverflowException("x")).Code);

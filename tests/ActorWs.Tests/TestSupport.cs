@@ -155,12 +155,13 @@ internal static class Wire
         var frames = new List<WireFrame>();
         while (true)
         {
-            var status = decoder.Decode(bytes, out int consumed, out var frame);
-            bytes = bytes[consumed..];
-            if (status == DecodeStatus.Violation)
-                throw new InvalidOperationException($"bad frame on the wire: {decoder.Violation} in {hex}");
-            if (status == DecodeStatus.NeedMoreData)
+            var decoded = decoder.Decode(bytes);
+            bytes = bytes[decoded.Consumed..];
+            if (decoded.Violation is { } violation)
+                throw new InvalidOperationException($"bad frame on the wire: {violation} in {hex}");
+            if (decoded.Status == ProtocolStatus.NeedMoreData)
                 break;
+            var frame = decoded.Value;
             frames.Add(new WireFrame(frame.Opcode, frame.Fin, frame.Header.Masked, frame.Header.MaskKey, frame.Payload.ToArray()));
         }
         if (decoder.HasPartialFrame)

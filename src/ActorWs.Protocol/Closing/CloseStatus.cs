@@ -18,37 +18,24 @@ public readonly record struct CloseStatus(ushort Code, string Reason)
     public static CloseStatus Normal(string reason = "") => new(CloseCodes.NormalClosure, reason);
 
     /// <summary>Parses a received close payload. Never throws: bad input is a violation.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> payload, out CloseStatus status, out ProtocolViolation? violation)
+    public static ProtocolResult<CloseStatus> Parse(ReadOnlySpan<byte> payload)
     {
-        status = NoStatus;
-        violation = null;
         if (payload.Length == 0)
-            return true;
+            return ProtocolResult<CloseStatus>.Complete(NoStatus);
         if (payload.Length == 1)
-        {
-            violation = ProtocolViolation.ProtocolError("close frame with a 1-byte payload (§5.5.1)");
-            return false;
-        }
+            return Fail(ViolationKind.OneByteClosePayload, "close frame with a 1-byte payload (§5.5.1)");
         if (payload.Length > 125)
-        {
-            violation = ProtocolViolation.ProtocolError("close payload over 125 bytes (§5.5)");
-            return false;
-        }
+            return Fail(ViolationKind.ClosePayloadTooLong, "close payload over 125 bytes (§5.5)");
         ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
         if (!CloseCodes.IsValidOnWire(code))
-        {
-            violation = ProtocolViolation.ProtocolError($"invalid close code {code} on the wire (§7.4)");
-            return false;
-        }
+            return Fail(ViolationKind.InvalidCloseCode, $"invalid close code {code} on the wire (§7.4)");
         var reasonBytes = payload[2..];
         if (!Utf8Validator.IsValid(reasonBytes))
-        {
-            violation = ProtocolViolation.InvalidPayload("close reason is not valid UTF-8 (§5.5.1, §8.1)");
-            return false;
-        }
-        status = new CloseStatus(code, Encoding.UTF8.GetString(reasonBytes));
-        return true;
+            return Fail(ViolationKind.InvalidUtf8CloseReason, "close reason is not valid UTF-8 (§5.5.1, §8.1)");
+        return ProtocolResult<CloseStatus>.Complete(new CloseStatus(code, Encoding.UTF8.GetString(reasonBytes)));
     }
+
+    private static ProtocolResult<CloseStatus> Fail(ViolationKind kind, string reason) => ProtocolResult<CloseStatus>.Fail(kind, reason);
 
     /// <summary>Whether this status can be sent: a code valid on the wire and a reason of at most
     /// 123 UTF-8 bytes. 1005, 1006 and 1015 are for local reporting only (§7.4.1).</summary>

@@ -16,13 +16,3 @@ public interface IFrameAdmission
 {
     ProtocolViolation? Admit(in FrameHeader header);
 }
-
-public enum DecodeStatus
-{
-    /// <summary>All input was consumed and no frame is complete yet.</summary>
-    NeedMoreData,
-    /// <summary>A frame is complete; input after it was not consumed.</summary>
-    Frame,
-    /// <summary>The peer broke a rule; the decoder stays failed.</summary>
-    Violation,
-}

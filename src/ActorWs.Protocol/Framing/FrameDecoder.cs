@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ActorWs.Protocol;
@@ -14,12 +15,27 @@ namespace ActorWs.Protocol;
 /// pool, sized to the frame, which the caller gives back with <see cref="ReleaseBuffers"/> when a
 /// connection goes idle: idle connections hold no payload memory.
 /// </remarks>
-public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission = null, byte allowedRsv = 0) : IDisposable
+public sealed class FrameDecoder : IDisposable
 {
-    private readonly Role _role = role;
-    private readonly long _maxFramePayload = Math.Min(maxFramePayload, Array.MaxLength);
-    private readonly IFrameAdmission? _admission = admission;
-    private readonly byte _allowedRsv = allowedRsv;
+    private readonly Role _role;
+    private readonly long _maxFramePayload;
+    private readonly IFrameAdmission? _admission;
+    private readonly byte _allowedRsv;
+
+    /// <param name="admission">Checks each header before its payload is taken (the message assembler's limits).</param>
+    public FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission = null)
+        : this(role, maxFramePayload, admission, allowedRsv: 0)
+    {
+    }
+
+    /// <param name="allowedRsv">RSV bits that a negotiated extension defines (§5.2); no extension is implemented yet.</param>
+    internal FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission, byte allowedRsv)
+    {
+        _role = role;
+        _maxFramePayload = Math.Min(maxFramePayload, Array.MaxLength);
+        _admission = admission;
+        _allowedRsv = allowedRsv;
+    }
 
     private HeaderBytes _headerBytes;
     private int _headerFill;
@@ -35,41 +51,49 @@ public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmissio
         private byte _first;
     }
 
-    public ProtocolViolation? Violation => _violation;
-
     /// <summary>True while part of a frame has been consumed and the rest is awaited.</summary>
-    public bool HasPartialFrame => _inPayload || _headerFill > 0;
+    internal bool HasPartialFrame => _inPayload || _headerFill > 0;
 
     /// <summary>
     /// Consumes bytes from <paramref name="input"/> until one frame is complete, more data is
     /// needed, or a rule is broken. Call again with the unconsumed rest to get the next frame.
+    /// After a violation the decoder stays failed: every later call returns the same violation.
     /// </summary>
-    public DecodeStatus Decode(ReadOnlySpan<byte> input, out int consumed, out Frame frame)
+    public ProtocolResult<Frame> Decode(ReadOnlySpan<byte> input)
+    {
+        var status = Step(input, out int consumed, out var frame);
+        return new ProtocolResult<Frame>(status, frame, consumed, _violation);
+    }
+
+    /// <summary>The work of <see cref="Decode"/>, which builds its result once from these out
+    /// parameters (see <see cref="ProtocolResult{T}"/> for why).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ProtocolStatus Step(ReadOnlySpan<byte> input, out int consumed, out Frame frame)
     {
         consumed = 0;
         frame = default;
         if (_violation is not null)
-            return DecodeStatus.Violation;
+            return ProtocolStatus.Violation;
 
         if (!_inPayload)
         {
             FrameHeader header;
-            int headerLength;
-            ProtocolViolation? violation;
             if (_headerFill == 0)
             {
                 // Fast path: the whole header is in this chunk.
-                if (!FrameHeader.TryRead(input, _role, _maxFramePayload, out header, out headerLength, out violation, _allowedRsv))
+                var read = FrameHeader.Read(input, _role, _maxFramePayload, _allowedRsv);
+                if (!read.IsComplete)
                 {
-                    if (violation is not null)
+                    if (read.Violation is { } violation)
                         return Fail(violation);
                     int take = Math.Min(input.Length, FrameHeader.MaxEncodedLength);
                     input[..take].CopyTo(_headerBytes);
                     _headerFill = take;
                     consumed = take;
-                    return DecodeStatus.NeedMoreData;
+                    return ProtocolStatus.NeedMoreData;
                 }
-                consumed = headerLength;
+                header = read.Value;
+                consumed = read.Consumed;
             }
             else
             {
@@ -83,14 +107,18 @@ public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmissio
                     _headerFill += take;
                     consumed += take;
                     if (_headerFill < want)
-                        return DecodeStatus.NeedMoreData;
+                        return ProtocolStatus.NeedMoreData;
                     int required = FrameHeader.RequiredLength(buffered[0], buffered[1]);
                     if (required == want)
                         break;
                     want = required;
                 }
-                if (!FrameHeader.TryRead(buffered[.._headerFill], _role, _maxFramePayload, out header, out headerLength, out violation, _allowedRsv))
-                    return Fail(violation ?? ProtocolViolation.ProtocolError("incomplete frame header"));
+                var read = FrameHeader.Read(buffered[.._headerFill], _role, _maxFramePayload, _allowedRsv);
+                if (read.Violation is { } violation)
+                    return Fail(violation);
+                // The buffered bytes are exactly one whole header, so it is never NeedMoreData here.
+                Debug.Assert(read.IsComplete);
+                header = read.Value;
                 _headerFill = 0;
             }
 
@@ -103,7 +131,7 @@ public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmissio
             {
                 consumed += payloadLength;
                 frame = new Frame(header, Unmask(header.Masked, header.MaskKey, rest[..payloadLength]));
-                return DecodeStatus.Frame;
+                return ProtocolStatus.Complete;
             }
             _header = header;
             _inPayload = true;
@@ -122,10 +150,10 @@ public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmissio
         _payloadFill += chunk;
         consumed += chunk;
         if (chunk < needed)
-            return DecodeStatus.NeedMoreData;
+            return ProtocolStatus.NeedMoreData;
         _inPayload = false;
         frame = new Frame(_header, _scratch.AsSpan(0, _payloadFill));
-        return DecodeStatus.Frame;
+        return ProtocolStatus.Complete;
     }
 
     private ReadOnlySpan<byte> Unmask(bool masked, uint key, ReadOnlySpan<byte> payload)
@@ -158,10 +186,10 @@ public sealed class FrameDecoder(Role role, long maxFramePayload, IFrameAdmissio
         _scratch = null;
     }
 
-    private DecodeStatus Fail(ProtocolViolation violation)
+    private ProtocolStatus Fail(ProtocolViolation violation)
     {
         _violation = violation;
-        return DecodeStatus.Violation;
+        return ProtocolStatus.Violation;
     }
 
     public void Dispose()

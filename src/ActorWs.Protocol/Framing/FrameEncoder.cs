@@ -17,7 +17,7 @@ public static class FrameEncoder
         => Write(destination, new FrameHeader(fin, 0, opcode, masked, payload.Length, masked ? Masking.NewKey() : 0), payload);
 
     /// <summary>Writes a frame with exactly this header (a test or a fuzzer may want odd ones).</summary>
-    public static int Write(Span<byte> destination, in FrameHeader header, ReadOnlySpan<byte> payload)
+    internal static int Write(Span<byte> destination, in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         if (header.PayloadLength != payload.Length)
             throw new ArgumentException("header length does not match the payload", nameof(payload));
@@ -39,7 +39,8 @@ public static class FrameEncoder
         return frame;
     }
 
-    public static byte[] Encode(in FrameHeader header, ReadOnlySpan<byte> payload)
+    /// <summary>A frame with exactly this header, for tests.</summary>
+    internal static byte[] Encode(in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         var frame = new byte[header.EncodedLength + payload.Length];
         Write(frame, header, payload);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace ActorWs.Protocol;
 
@@ -21,8 +22,6 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
 
     /// <summary>Largest payload of a control frame (§5.5).</summary>
     public const int MaxControlPayload = 125;
-
-    public static FrameHeader Data(Opcode opcode, long length, bool fin = true) => new(fin, 0, opcode, false, length);
 
     /// <summary>How many bytes <see cref="WriteTo"/> produces.</summary>
     public int EncodedLength => 2 + ExtendedLengthBytes(PayloadLength) + (Masked ? 4 : 0);
@@ -67,28 +66,28 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
     }
 
     /// <summary>How many header bytes a frame needs, known once its first two bytes are in (§5.2).</summary>
-    public static int RequiredLength(byte first, byte second)
+    internal static int RequiredLength(byte first, byte second)
     {
         int length = (second & 0x7F) switch { 126 => 4, 127 => 10, _ => 2 };
         return (second & 0x80) != 0 ? length + 4 : length;
     }
 
     /// <summary>
-    /// Reads and checks a header for a receiver in <paramref name="role"/>. Returns false with no
-    /// violation when more bytes are needed; false with a violation when the header breaks a rule.
+    /// Reads and checks a header for a receiver in <paramref name="role"/>. NeedMoreData, nothing
+    /// consumed, until the whole header is in <paramref name="source"/>; once complete,
+    /// <see cref="ProtocolResult{T}.Consumed"/> is the header's length.
     /// </summary>
+    public static ProtocolResult<FrameHeader> Read(ReadOnlySpan<byte> source, Role role, long maxPayload) =>
+        Read(source, role, maxPayload, allowedRsv: 0);
+
     /// <param name="allowedRsv">RSV bits that a negotiated extension defines; none without one (§5.2).</param>
-    public static bool TryRead(ReadOnlySpan<byte> source, Role role, long maxPayload, out FrameHeader header,
-        out int headerLength, out ProtocolViolation? violation, byte allowedRsv = 0)
+    internal static ProtocolResult<FrameHeader> Read(ReadOnlySpan<byte> source, Role role, long maxPayload, byte allowedRsv)
     {
-        header = default;
-        violation = null;
-        headerLength = 0;
         if (source.Length < 2)
-            return false;
+            return ProtocolResult<FrameHeader>.NeedMoreData();
         int required = RequiredLength(source[0], source[1]);
         if (source.Length < required)
-            return false;
+            return ProtocolResult<FrameHeader>.NeedMoreData();
 
         bool fin = (source[0] & 0x80) != 0;
         byte rsv = (byte)((source[0] >> 4) & 0x7);
@@ -103,16 +102,16 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
                 length = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
                 offset = 4;
                 if (length <= 125)
-                    return Fail(out violation, "payload length not encoded in the fewest bytes (§5.2)");
+                    return Refuse(ViolationKind.NonMinimalLength, opcode, rsv, length, maxPayload);
                 break;
             case 127:
                 ulong length64 = BinaryPrimitives.ReadUInt64BigEndian(source[2..]);
                 offset = 10;
                 if ((length64 & 0x8000_0000_0000_0000UL) != 0)
-                    return Fail(out violation, "64-bit payload length with its most significant bit set (§5.2)");
+                    return Refuse(ViolationKind.LengthMostSignificantBitSet, opcode, rsv, length: 0, maxPayload);
                 length = (long)length64;
                 if (length <= ushort.MaxValue)
-                    return Fail(out violation, "payload length not encoded in the fewest bytes (§5.2)");
+                    return Refuse(ViolationKind.NonMinimalLength, opcode, rsv, length, maxPayload);
                 break;
             default:
                 length = length7;
@@ -121,25 +120,22 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
         }
 
         if ((rsv & ~allowedRsv) != 0)
-            return Fail(out violation, $"RSV bits 0b{Convert.ToString(rsv, 2).PadLeft(3, '0')} set with no extension negotiated (§5.2)");
+            return Refuse(ViolationKind.ReservedBitsSet, opcode, rsv, length, maxPayload);
         if (!opcode.IsDefined())
-            return Fail(out violation, $"reserved opcode 0x{(byte)opcode:X} (§5.2)");
+            return Refuse(ViolationKind.ReservedOpcode, opcode, rsv, length, maxPayload);
         if (opcode.IsControl())
         {
             if (!fin)
-                return Fail(out violation, $"fragmented {opcode.Name()} control frame (§5.5)");
+                return Refuse(ViolationKind.FragmentedControlFrame, opcode, rsv, length, maxPayload);
             if (length > MaxControlPayload)
-                return Fail(out violation, $"{opcode.Name()} control frame with a {length}-byte payload, over 125 (§5.5)");
+                return Refuse(ViolationKind.ControlPayloadTooLong, opcode, rsv, length, maxPayload);
         }
         if (role == Role.Server && !masked)
-            return Fail(out violation, "unmasked frame from a client (§5.1)");
+            return Refuse(ViolationKind.UnmaskedClientFrame, opcode, rsv, length, maxPayload);
         if (role == Role.Client && masked)
-            return Fail(out violation, "masked frame from a server (§5.1)");
+            return Refuse(ViolationKind.MaskedServerFrame, opcode, rsv, length, maxPayload);
         if (length > maxPayload)
-        {
-            violation = ProtocolViolation.TooBig($"frame of {length} bytes is over the limit of {maxPayload} (§10.4)");
-            return false;
-        }
+            return Refuse(ViolationKind.FrameTooBig, opcode, rsv, length, maxPayload);
 
         uint key = 0;
         if (masked)
@@ -147,15 +143,28 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
             key = Masking.ReadKey(source[offset..]);
             offset += 4;
         }
-        header = new FrameHeader(fin, rsv, opcode, masked, length, key);
-        headerLength = offset;
-        return true;
+        return ProtocolResult<FrameHeader>.Complete(new FrameHeader(fin, rsv, opcode, masked, length, key), offset);
     }
 
-    private static bool Fail(out ProtocolViolation violation, string reason)
+    /// <summary>The violation with its reason for the log. Out of line: formatting a reason is for the
+    /// rare bad frame, and inlined it would cost every good one stack space to clear.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ProtocolResult<FrameHeader> Refuse(ViolationKind kind, Opcode opcode, byte rsv, long length, long maxPayload)
     {
-        violation = ProtocolViolation.ProtocolError(reason);
-        return false;
+        string reason = kind switch
+        {
+            ViolationKind.NonMinimalLength => "payload length not encoded in the fewest bytes (§5.2)",
+            ViolationKind.LengthMostSignificantBitSet => "64-bit payload length with its most significant bit set (§5.2)",
+            ViolationKind.ReservedBitsSet => $"RSV bits 0b{Convert.ToString(rsv, 2).PadLeft(3, '0')} set with no extension negotiated (§5.2)",
+            ViolationKind.ReservedOpcode => $"reserved opcode 0x{(byte)opcode:X} (§5.2)",
+            ViolationKind.FragmentedControlFrame => $"fragmented {opcode.Name()} control frame (§5.5)",
+            ViolationKind.ControlPayloadTooLong => $"{opcode.Name()} control frame with a {length}-byte payload, over 125 (§5.5)",
+            ViolationKind.UnmaskedClientFrame => "unmasked frame from a client (§5.1)",
+            ViolationKind.MaskedServerFrame => "masked frame from a server (§5.1)",
+            ViolationKind.FrameTooBig => $"frame of {length} bytes is over the limit of {maxPayload} (§10.4)",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a frame header rule"),
+        };
+        return ProtocolResult<FrameHeader>.Fail(kind, reason);
     }
 
     public override string ToString() =>

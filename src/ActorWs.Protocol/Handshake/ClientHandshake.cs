@@ -18,13 +18,13 @@ public sealed class ClientHandshake
     public byte[] Request { get; }
 
     /// <summary>A request for a ws:// URI with a fresh random key.</summary>
-    public static ClientHandshake Create(Uri uri, string? origin = null, string? key = null)
+    public static ClientHandshake Create(Uri uri, string? origin = null)
     {
         if (uri.Scheme is not ("ws" or "http"))
             throw new ArgumentException($"unsupported scheme '{uri.Scheme}': only ws:// is supported", nameof(uri));
         if (!string.IsNullOrEmpty(uri.Fragment))
             throw new ArgumentException("a WebSocket URI has no fragment (RFC 6455 §3)", nameof(uri));
-        key ??= Handshake.NewKey();
+        var key = Handshake.NewKey();
         var host = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
         if (uri.HostNameType == UriHostNameType.IPv6)
             host = uri.IsDefaultPort ? $"[{uri.IdnHost}]" : $"[{uri.IdnHost}]:{uri.Port}";
@@ -42,28 +42,33 @@ public sealed class ClientHandshake
     }
 
     /// <summary>Checks the server's response head: 101, Upgrade: websocket, Connection: Upgrade and
-    /// the Accept value for our key (§4.1, items 1–4 of the client's checks). Returns the reason
-    /// for failing the connection, or null.</summary>
-    public string? Validate(ReadOnlySpan<byte> responseHead)
+    /// the Accept value for our key (§4.1, items 1–4 of the client's checks), and no extension or
+    /// subprotocol we did not ask for (items 5 and 6). Complete with the parsed response; otherwise
+    /// the violation for which the client fails the connection.</summary>
+    public ProtocolResult<HttpHead> Validate(ReadOnlySpan<byte> responseHead)
     {
-        if (!HttpHead.TryParse(responseHead, out var response, out var error))
-            return error;
-        var parts = response!.StartLine.Split(' ', 3);
+        var parsed = HttpHead.Parse(responseHead);
+        if (!parsed.IsComplete)
+            return parsed;
+        var response = parsed.Value;
+        var parts = response.StartLine.Split(' ', 3);
         if (parts.Length < 2 || !parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal))
-            return $"not an HTTP/1.1 status line: '{HttpHead.Printable(response.StartLine)}'";
+            return Fail(ViolationKind.MalformedHead, $"not an HTTP/1.1 status line: '{HttpHead.Printable(response.StartLine)}'");
         if (parts[1] != "101")
-            return $"server answered {parts[1]} {(parts.Length > 2 ? parts[2] : "")}, not 101 Switching Protocols (RFC 6455 §4.1)".TrimEnd();
+            return Fail(ViolationKind.StatusNot101, $"server answered {parts[1]} {(parts.Length > 2 ? parts[2] : "")}, not 101 Switching Protocols (RFC 6455 §4.1)".TrimEnd());
         if (!response.HasToken("Upgrade", "websocket"))
-            return "response lacks 'Upgrade: websocket' (RFC 6455 §4.1)";
+            return Fail(ViolationKind.ResponseUpgradeMissing, "response lacks 'Upgrade: websocket' (RFC 6455 §4.1)");
         if (!response.HasToken("Connection", "Upgrade"))
-            return "response lacks 'Connection: Upgrade' (RFC 6455 §4.1)";
+            return Fail(ViolationKind.ResponseConnectionUpgradeMissing, "response lacks 'Connection: Upgrade' (RFC 6455 §4.1)");
         var accept = response.Single("Sec-WebSocket-Accept", out _);
         if (accept != ExpectedAccept)
-            return $"Sec-WebSocket-Accept '{accept ?? "(missing)"}' does not match the expected '{ExpectedAccept}' (RFC 6455 §4.1)";
+            return Fail(ViolationKind.AcceptMismatch, $"Sec-WebSocket-Accept '{accept ?? "(missing)"}' does not match the expected '{ExpectedAccept}' (RFC 6455 §4.1)");
         if (response.Values("Sec-WebSocket-Extensions").Any())
-            return "server selected an extension that was not requested (RFC 6455 §4.1)";
+            return Fail(ViolationKind.UnrequestedExtension, "server selected an extension that was not requested (RFC 6455 §4.1)");
         if (response.Values("Sec-WebSocket-Protocol").Any())
-            return "server selected a subprotocol that was not requested (RFC 6455 §4.1)";
-        return null;
+            return Fail(ViolationKind.UnrequestedSubprotocol, "server selected a subprotocol that was not requested (RFC 6455 §4.1)");
+        return parsed;
     }
+
+    private static ProtocolResult<HttpHead> Fail(ViolationKind kind, string reason) => ProtocolResult<HttpHead>.Fail(kind, reason);
 }

@@ -37,6 +37,28 @@ public static class Handshake
 /// any header the status calls for (such as Sec-WebSocket-Version with 426, §4.4).</summary>
 public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
 {
+    /// <summary>The answer to a bad opening handshake (§4.2.1, §4.2.2): the status and the headers
+    /// follow from the violation's kind.</summary>
+    public HandshakeRejection(ProtocolViolation violation)
+        : this(violation.HttpStatus ?? 400, violation.Reason, HeadersFor(violation.Kind))
+    {
+        Kind = violation.Kind;
+    }
+
+    /// <summary>The rule the client broke; null for a refusal that is no violation (such as a timeout).</summary>
+    public ViolationKind? Kind { get; }
+
+    private static KeyValuePair<string, string>[] HeadersFor(ViolationKind kind) => kind switch
+    {
+        // RFC 9110 §15.5.6: a 405 lists the methods the resource allows.
+        ViolationKind.MethodNotGet => [new("Allow", "GET")],
+        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+        ViolationKind.UpgradeMissing => [new("Upgrade", "websocket"), new("Connection", "Upgrade")],
+        // §4.4: the versions this server speaks.
+        ViolationKind.UnsupportedVersion => [new("Sec-WebSocket-Version", Handshake.Version)],
+        _ => [],
+    };
+
     public byte[] ToResponse()
     {
         var body = Reason + "\n";

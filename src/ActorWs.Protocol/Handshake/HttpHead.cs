@@ -45,26 +45,18 @@ public sealed class HttpHead
         Values(name).SelectMany(v => v.Split(',')).Any(t => t.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Parses a head that ends with CRLFCRLF, as <see cref="HttpHeadReader"/> yields it.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> head, out HttpHead? parsed, out string? error)
+    public static ProtocolResult<HttpHead> Parse(ReadOnlySpan<byte> head)
     {
-        parsed = null;
-        error = null;
         foreach (byte b in head)
         {
             // Field values are visible ASCII, space and tab; obs-text is allowed but never needed here.
             if (b == 0 || (b < 0x20 && b != (byte)'\r' && b != (byte)'\n' && b != (byte)'\t') || b == 0x7F)
-            {
-                error = "control characters in the HTTP head";
-                return false;
-            }
+                return Malformed("control characters in the HTTP head");
         }
         var text = Encoding.Latin1.GetString(head);
         var lines = text.Split("\r\n");
         if (lines.Length < 3 || lines[^1].Length != 0 || lines[^2].Length != 0)
-        {
-            error = "the HTTP head does not end with an empty line";
-            return false;
-        }
+            return Malformed("the HTTP head does not end with an empty line");
         var fields = new List<KeyValuePair<string, string>>();
         for (int i = 1; i < lines.Length - 2; i++)
         {
@@ -72,20 +64,15 @@ public sealed class HttpHead
             int colon = line.IndexOf(':');
             // A bare CR or LF inside a line is how request smuggling starts (RFC 9112 §2.2): refuse it.
             if (colon <= 0 || line[..colon].Any(c => c is ' ' or '\t') || line.Contains('\n') || line.Contains('\r'))
-            {
-                error = $"malformed header line '{Printable(line)}'";
-                return false;
-            }
+                return Malformed($"malformed header line '{Printable(line)}'");
             fields.Add(new(line[..colon], line[(colon + 1)..].Trim(' ', '\t')));
         }
         if (lines[0].Length == 0 || lines[0].Contains('\n') || lines[0].Contains('\r'))
-        {
-            error = "missing start line";
-            return false;
-        }
-        parsed = new HttpHead(lines[0], fields);
-        return true;
+            return Malformed("missing start line");
+        return ProtocolResult<HttpHead>.Complete(new HttpHead(lines[0], fields));
     }
+
+    private static ProtocolResult<HttpHead> Malformed(string reason) => ProtocolResult<HttpHead>.Fail(ViolationKind.MalformedHead, reason);
 
     internal static string Printable(string s) => s.Length > 60 ? s[..60] + "…" : s;
 }

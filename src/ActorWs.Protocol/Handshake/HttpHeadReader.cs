@@ -2,18 +2,6 @@ using System.Buffers;
 
 namespace ActorWs.Protocol;
 
-public enum HeadStatus
-{
-    NeedMoreData,
-    Complete,
-    /// <summary>The head passed the size limit before its end (CRLFCRLF) was seen.</summary>
-    TooLarge,
-    /// <summary>Bytes that no HTTP head can hold: a start line that cannot begin a request (or a
-    /// response), or a control character. A TLS ClientHello on a plain port, or binary noise, is
-    /// known for what it is from its first byte instead of waiting for a head that never ends.</summary>
-    Malformed,
-}
-
 /// <summary>Which start line a head must begin with (RFC 9112 §3, §4).</summary>
 public enum HttpHeadKind
 {
@@ -27,7 +15,11 @@ public enum HttpHeadKind
 /// Collects an HTTP/1.1 head (request or status line and header fields) up to the empty line that
 /// ends it (RFC 6455 §4.1, §4.2.1; RFC 9112 §2.1). It never holds more than its limit, and bytes
 /// that follow the head in the same chunk (the peer's first frames) are left unconsumed for the
-/// caller, never lost.
+/// caller, never lost. A head that passes the limit before its end is
+/// <see cref="ViolationKind.HeadTooLarge"/>; bytes that no HTTP head can hold (a start line that
+/// cannot begin a request or a response, a control character) are <see cref="ViolationKind.NotHttp"/>
+/// at once: a TLS ClientHello on a plain port, or binary noise, is known for what it is from its
+/// first byte instead of waiting for a head that never ends.
 /// </summary>
 public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDisposable
 {
@@ -51,10 +43,12 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
     public int Length => _length;
 
     /// <summary>The complete head from its start line (empty lines before it left out), CRLFCRLF
-    /// included. Valid after <see cref="HeadStatus.Complete"/>.</summary>
+    /// included. Valid once <see cref="Feed"/> is complete.</summary>
     public ReadOnlySpan<byte> Head => _buffer.AsSpan(0, _length)[Math.Max(0, _startLineOffset)..];
 
-    public HeadStatus Feed(ReadOnlySpan<byte> data, out int consumed)
+    /// <summary>Takes the next bytes read. Complete once the head's empty line is in, with the head
+    /// as the value and only the bytes up to it consumed: the rest belongs to the caller.</summary>
+    public ProtocolResult<ReadOnlySpan<byte>> Feed(ReadOnlySpan<byte> data)
     {
         _buffer ??= ArrayPool<byte>.Shared.Rent(_maxHeadBytes);
         // The terminator may straddle two chunks: search from 3 bytes before the new data.
@@ -65,20 +59,30 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
         int end = _buffer.AsSpan(searchFrom, _length + take - searchFrom).IndexOf(EndOfHead);
         int checkUpTo = end >= 0 ? searchFrom + end : _length + take;
         if (!IsPlausible(_length, checkUpTo))
-        {
-            consumed = 0;
-            return HeadStatus.Malformed;
-        }
+            return ProtocolResult<ReadOnlySpan<byte>>.Fail(ViolationKind.NotHttp, NotHttp(data));
         if (end >= 0)
         {
             int headLength = searchFrom + end + EndOfHead.Length;
-            consumed = headLength - _length;
+            int consumed = headLength - _length;
             _length = headLength;
-            return HeadStatus.Complete;
+            return ProtocolResult<ReadOnlySpan<byte>>.Complete(Head, consumed);
         }
         _length += take;
-        consumed = take;
-        return take < data.Length || _length >= _maxHeadBytes ? HeadStatus.TooLarge : HeadStatus.NeedMoreData;
+        if (take < data.Length || _length >= _maxHeadBytes)
+            return ProtocolResult<ReadOnlySpan<byte>>.Fail(ViolationKind.HeadTooLarge, $"HTTP head over {_maxHeadBytes} bytes", take);
+        return ProtocolResult<ReadOnlySpan<byte>>.NeedMoreData(take);
+    }
+
+    /// <summary>Why bytes cannot be an HTTP head, naming the commonest mistake: TLS on a plain port.</summary>
+    private string NotHttp(ReadOnlySpan<byte> data)
+    {
+        var hex = Convert.ToHexString(data[..Math.Min(8, data.Length)]);
+        // A TLS record starts with its content type, 0x16 for a handshake, then version 3.x (RFC 8446 §5.1).
+        if (data.Length >= 2 && data[0] == 0x16 && data[1] == 0x03)
+            return _kind == HttpHeadKind.Request
+                ? $"not an HTTP request: a TLS ClientHello (bytes {hex}…) on a plain ws:// port"
+                : $"not an HTTP response: the server answered with TLS (bytes {hex}…); is it a wss:// endpoint?";
+        return $"not an HTTP {(_kind == HttpHeadKind.Request ? "request" : "response")} (bytes {hex}…)";
     }
 
     /// <summary>Checks the new bytes [<paramref name="from"/>, <paramref name="to"/>) of the head.</summary>

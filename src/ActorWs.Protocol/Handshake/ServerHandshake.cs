@@ -11,54 +11,58 @@ public sealed record ServerHandshakePolicy(string? Path = null, IReadOnlySet<str
 /// answer (§4.2.2).</summary>
 public static class ServerHandshake
 {
-    /// <summary>Checks a request head. On success returns the 101 response and the client's key;
-    /// otherwise the rejection to send before closing.</summary>
-    public static bool TryAccept(ReadOnlySpan<byte> head, ServerHandshakePolicy policy,
-        out AcceptedHandshake? accepted, out HandshakeRejection? rejection)
+    /// <summary>Checks a request head. Complete with the 101 response and the client's key; otherwise
+    /// the violation, from which <see cref="HandshakeRejection"/> builds the answer to send before closing.</summary>
+    public static ProtocolResult<AcceptedHandshake> Accept(ReadOnlySpan<byte> head, ServerHandshakePolicy policy)
     {
-        accepted = null;
-        if (!HttpHead.TryParse(head, out var request, out var error))
-            return Reject(out rejection, 400, error!);
-        var parts = request!.StartLine.Split(' ');
+        var parsed = HttpHead.Parse(head);
+        if (!parsed.IsComplete)
+            return Reject(parsed.Violation!);
+        var request = parsed.Value;
+        var parts = request.StartLine.Split(' ');
         if (parts.Length != 3)
-            return Reject(out rejection, 400, $"malformed request line '{HttpHead.Printable(request.StartLine)}'");
+            return Reject(ViolationKind.MalformedHead, $"malformed request line '{HttpHead.Printable(request.StartLine)}'");
         var (method, target, version) = (parts[0], parts[1], parts[2]);
 
         // §4.1 item 2 and §4.2.1 item 1: an HTTP/1.1 (or later) GET.
         if (method != "GET")
-            return Reject(out rejection, 405, $"method {method} is not GET (RFC 6455 §4.2.1)", ("Allow", "GET"));
+            return Reject(ViolationKind.MethodNotGet, $"method {method} is not GET (RFC 6455 §4.2.1)");
         if (!IsHttp11OrLater(version))
-            return Reject(out rejection, 400, $"{version} is not HTTP/1.1 or later (RFC 6455 §4.2.1)");
-        // §4.2.1 item 2: a Host header field.
+            return Reject(ViolationKind.HttpVersionTooOld, $"{version} is not HTTP/1.1 or later (RFC 6455 §4.2.1)");
+        // §4.2.1 item 2: a Host header field, and only one (RFC 9112 §3.2).
         if (request.Single("Host", out int hosts) is null)
-            return Reject(out rejection, 400, hosts == 0 ? "no Host header (RFC 6455 §4.2.1)" : "more than one Host header");
+            return hosts == 0
+                ? Reject(ViolationKind.HostMissing, "no Host header (RFC 6455 §4.2.1)")
+                : Reject(ViolationKind.HostDuplicated, "more than one Host header (RFC 9112 §3.2)");
         // §4.2.1 items 3 and 4.
         if (!request.HasToken("Upgrade", "websocket"))
-            return Reject(out rejection, 426, "no 'Upgrade: websocket' header (RFC 6455 §4.2.1)", ("Upgrade", "websocket"), ("Connection", "Upgrade"));
+            return Reject(ViolationKind.UpgradeMissing, "no 'Upgrade: websocket' header (RFC 6455 §4.2.1)");
         if (!request.HasToken("Connection", "Upgrade"))
-            return Reject(out rejection, 400, "Connection header lacks the 'Upgrade' token (RFC 6455 §4.2.1)");
+            return Reject(ViolationKind.ConnectionUpgradeMissing, "Connection header lacks the 'Upgrade' token (RFC 6455 §4.2.1)");
         // §4.2.1 item 6 and §4.4: the version; answer 426 naming the one we speak.
         var versionValue = request.Single("Sec-WebSocket-Version", out _);
         if (versionValue != Handshake.Version)
-            return Reject(out rejection, 426,
-                $"Sec-WebSocket-Version '{versionValue ?? "(missing)"}' is not supported; this server speaks 13 (RFC 6455 §4.4)",
-                ("Sec-WebSocket-Version", Handshake.Version));
+            return Reject(ViolationKind.UnsupportedVersion,
+                $"Sec-WebSocket-Version '{versionValue ?? "(missing)"}' is not supported; this server speaks 13 (RFC 6455 §4.4)");
         // §4.2.1 item 5: exactly one key, the base64 of 16 bytes.
         var key = request.Single("Sec-WebSocket-Key", out int keys);
-        if (keys != 1)
-            return Reject(out rejection, 400, keys == 0 ? "no Sec-WebSocket-Key header (RFC 6455 §4.2.1)" : "more than one Sec-WebSocket-Key header (RFC 6455 §11.3.1)");
+        if (keys == 0)
+            return Reject(ViolationKind.KeyMissing, "no Sec-WebSocket-Key header (RFC 6455 §4.2.1)");
+        if (keys > 1)
+            return Reject(ViolationKind.KeyDuplicated, "more than one Sec-WebSocket-Key header (RFC 6455 §11.3.1)");
         if (!Handshake.IsValidKey(key))
-            return Reject(out rejection, 400, "Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 §4.2.1)");
+            return Reject(ViolationKind.KeyInvalid, "Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 §4.2.1)");
 
+        // §4.2.2 item 4: the resource name and the origin, as the policy allows.
         var path = target;
         int query = path.IndexOf('?');
         if (query >= 0)
             path = path[..query];
         if (policy.Path is not null && path != policy.Path)
-            return Reject(out rejection, 404, $"no WebSocket endpoint at '{HttpHead.Printable(path)}'");
+            return Reject(ViolationKind.PathNotFound, $"no WebSocket endpoint at '{HttpHead.Printable(path)}' (RFC 6455 §4.2.2)");
         var origin = request["Origin"];
         if (policy.AllowedOrigins is not null && (origin is null || !policy.AllowedOrigins.Contains(origin)))
-            return Reject(out rejection, 403, $"origin '{origin ?? "(none)"}' is not allowed (RFC 6455 §10.2)");
+            return Reject(ViolationKind.OriginNotAllowed, $"origin '{origin ?? "(none)"}' is not allowed (RFC 6455 §10.2)");
 
         var acceptValue = Handshake.ComputeAccept(key!);
         var response = Encoding.ASCII.GetBytes(
@@ -66,20 +70,16 @@ public static class ServerHandshake
             "Upgrade: websocket\r\n" +
             "Connection: Upgrade\r\n" +
             $"Sec-WebSocket-Accept: {acceptValue}\r\n\r\n");
-        accepted = new AcceptedHandshake(target, key!, acceptValue, origin, response);
-        rejection = null;
-        return true;
+        return ProtocolResult<AcceptedHandshake>.Complete(new AcceptedHandshake(target, key!, acceptValue, origin, response));
     }
 
     private static bool IsHttp11OrLater(string version) =>
         version.StartsWith("HTTP/", StringComparison.Ordinal)
         && Version.TryParse(version[5..], out var v) && v >= new Version(1, 1);
 
-    private static bool Reject(out HandshakeRejection rejection, int status, string reason, params (string Name, string Value)[] headers)
-    {
-        rejection = new HandshakeRejection(status, reason, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)).ToList());
-        return false;
-    }
+    private static ProtocolResult<AcceptedHandshake> Reject(ViolationKind kind, string reason) => ProtocolResult<AcceptedHandshake>.Fail(kind, reason);
+
+    private static ProtocolResult<AcceptedHandshake> Reject(ProtocolViolation violation) => ProtocolResult<AcceptedHandshake>.Fail(violation);
 }
 
 /// <summary>A request the server accepted, with the 101 response to send (§4.2.2).</summary>

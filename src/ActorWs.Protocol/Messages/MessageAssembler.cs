@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ActorWs.Protocol;
 
@@ -13,14 +14,6 @@ public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
 {
     public MessageType Type { get; } = type;
     public ReadOnlySpan<byte> Payload { get; } = payload;
-}
-
-public enum AssembleStatus
-{
-    /// <summary>A fragment was taken; the message is not complete yet.</summary>
-    Fragment,
-    Message,
-    Violation,
 }
 
 /// <summary>
@@ -42,7 +35,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     private Utf8Validator _utf8;
 
     /// <summary>True while a fragmented message is being assembled.</summary>
-    public bool InMessage => _current is not null;
+    internal bool InMessage => _current is not null;
 
     public ProtocolViolation? Admit(in FrameHeader header)
     {
@@ -51,27 +44,37 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         if (header.Opcode == Opcode.Continuation)
         {
             if (_current is null)
-                return ProtocolViolation.ProtocolError("continuation frame with no message to continue (§5.4)");
+                return new(ViolationKind.UnexpectedContinuation, "continuation frame with no message to continue (§5.4)");
         }
         else if (_current is not null)
         {
-            return ProtocolViolation.ProtocolError($"new {header.Opcode.Name()} frame inside a fragmented message (§5.4)");
+            return new(ViolationKind.DataFrameInsideMessage, $"new {header.Opcode.Name()} frame inside a fragmented message (§5.4)");
         }
 
         long total = (_current is null ? 0 : _length) + header.PayloadLength;
         if (total > _maxMessageSize)
-            return ProtocolViolation.TooBig($"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
+            return new(ViolationKind.MessageTooBig, $"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
         if (!header.Fin || _current is not null)
         {
             int fragments = (_current is null ? 0 : _fragments) + 1;
             if (fragments > _maxFragments)
-                return ProtocolViolation.TooBig($"message in more than {_maxFragments} fragments (§10.4)");
+                return new(ViolationKind.TooManyFragments, $"message in more than {_maxFragments} fragments (§10.4)");
         }
         return null;
     }
 
-    /// <summary>Takes one data frame (already admitted or not: it is checked again).</summary>
-    public AssembleStatus Add(in FrameHeader header, ReadOnlySpan<byte> payload, out Message message, out ProtocolViolation? violation)
+    /// <summary>Takes one data frame (already admitted or not: it is checked again). A fragment that
+    /// does not end its message is NeedMoreData; the frame that ends it completes the message.</summary>
+    public ProtocolResult<Message> Add(in FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        var status = Assemble(header, payload, out var message, out var violation);
+        return new ProtocolResult<Message>(status, message, 0, violation);
+    }
+
+    /// <summary>The work of <see cref="Add"/>, which builds its result once from these out
+    /// parameters (see <see cref="ProtocolResult{T}"/> for why).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ProtocolStatus Assemble(in FrameHeader header, ReadOnlySpan<byte> payload, out Message message, out ProtocolViolation? violation)
     {
         message = default;
         violation = Admit(header);
@@ -86,11 +89,11 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
             var type = (MessageType)header.Opcode;
             if (type == MessageType.Text && !Utf8Validator.IsValid(payload))
             {
-                violation = ProtocolViolation.InvalidPayload("text message is not valid UTF-8 (§8.1)");
+                violation = InvalidText();
                 return Fail();
             }
             message = new Message(type, payload);
-            return AssembleStatus.Message;
+            return ProtocolStatus.Complete;
         }
 
         if (_current is null)
@@ -102,18 +105,20 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         }
         if (_current == MessageType.Text && !_utf8.Feed(payload, header.Fin))
         {
-            violation = ProtocolViolation.InvalidPayload("text message is not valid UTF-8 (§8.1)");
+            violation = InvalidText();
             return Fail();
         }
         Append(payload);
         _fragments++;
         if (!header.Fin)
-            return AssembleStatus.Fragment;
+            return ProtocolStatus.NeedMoreData;
 
         message = new Message(_current.Value, _buffer.AsSpan(0, _length));
         _current = null;
-        return AssembleStatus.Message;
+        return ProtocolStatus.Complete;
     }
+
+    private static ProtocolViolation InvalidText() => new(ViolationKind.InvalidUtf8Text, "text message is not valid UTF-8 (§8.1)");
 
     private void Append(ReadOnlySpan<byte> payload)
     {
@@ -134,10 +139,10 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         _length = needed;
     }
 
-    private AssembleStatus Fail()
+    private ProtocolStatus Fail()
     {
         _current = null;
-        return AssembleStatus.Violation;
+        return ProtocolStatus.Violation;
     }
 
     /// <summary>Returns the fragment buffer to the pool when no message is being assembled.</summary>

@@ -15,7 +15,7 @@ namespace ActorWs.Protocol;
 /// sequence cut at the fragment's end (at most 3 bytes) is carried over, and
 /// <see cref="Rune.DecodeFromUtf8"/> tells an incomplete prefix (NeedMoreData) from an invalid one.
 /// </remarks>
-public struct Utf8Validator
+internal struct Utf8Validator
 {
     private uint _pending;      // up to 3 bytes of an unfinished sequence, first byte lowest
     private int _pendingCount;

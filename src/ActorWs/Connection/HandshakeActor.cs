@@ -66,51 +66,35 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 
     private void OnBytes(ByteString data)
     {
-        var status = _head.Feed(data.ToReadOnlySpan(), out int consumed);
-        if (status == HeadStatus.NeedMoreData)
+        var read = _head.Feed(data.ToReadOnlySpan());
+        if (read.Status == ProtocolStatus.NeedMoreData)
         {
             Context.Parent.Tell(NeedMoreData.Instance);
             return;
         }
-        if (status == HeadStatus.TooLarge)
+        if (read.Violation is { } violation)
         {
-            Fail(431, $"HTTP head over {_head.MaxHeadBytes} bytes");
+            Fail(violation);
             return;
         }
-        if (status == HeadStatus.Malformed)
-        {
-            Fail(400, NotHttp(data));
-            return;
-        }
-        var leftover = consumed < data.Count ? data.Slice(consumed) : ByteString.Empty;
+        var leftover = read.Consumed < data.Count ? data.Slice(read.Consumed) : ByteString.Empty;
         if (_role == Role.Server)
             ServerCompleted(leftover);
         else
             ClientCompleted(leftover);
     }
 
-    /// <summary>Why bytes cannot be an HTTP head, naming the commonest mistake: TLS on a plain port.</summary>
-    private string NotHttp(ByteString data)
-    {
-        var first = data.ToReadOnlySpan();
-        var hex = Convert.ToHexString(first[..Math.Min(8, first.Length)]);
-        // A TLS record starts with its content type, 0x16 for a handshake, then version 3.x (RFC 8446 §5.1).
-        if (first.Length >= 2 && first[0] == 0x16 && first[1] == 0x03)
-            return _role == Role.Server
-                ? $"not an HTTP request: a TLS ClientHello (bytes {hex}…) on a plain ws:// port"
-                : $"not an HTTP response: the server answered with TLS (bytes {hex}…); is it a wss:// endpoint?";
-        return $"not an HTTP {(_role == Role.Server ? "request" : "response")} (bytes {hex}…)";
-    }
-
     private void ServerCompleted(ByteString leftover)
     {
         _trace.RequestReceived(_head.Length);
-        if (!ServerHandshake.TryAccept(_head.Head, new ServerHandshakePolicy(_settings.Path, _settings.AllowedOrigins), out var accepted, out var rejection))
+        var accept = ServerHandshake.Accept(_head.Head, new ServerHandshakePolicy(_settings.Path, _settings.AllowedOrigins));
+        if (!accept.IsComplete)
         {
-            Refuse(rejection!);
+            Fail(accept.Violation!);
             return;
         }
-        _trace.KeyAccepted(accepted!.Key, accepted.Accept);
+        var accepted = accept.Value;
+        _trace.KeyAccepted(accepted.Key, accepted.Accept);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
         _trace.SwitchingProtocolsSent(accepted.Response.Length);
         Succeed(accepted.Target, leftover);
@@ -119,10 +103,9 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     private void ClientCompleted(ByteString leftover)
     {
         _trace.ResponseReceived(_head.Length);
-        var error = _client!.Validate(_head.Head);
-        if (error is not null)
+        if (_client!.Validate(_head.Head).Violation is { } violation)
         {
-            Fail(null, error);
+            Fail(violation);
             return;
         }
         _trace.AcceptVerified(_client.ExpectedAccept);
@@ -148,6 +131,14 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         _trace.HandshakeFailed(reason);
         Context.Parent.Tell(new Failed(reason, null));
         Context.Stop(Self);
+    }
+
+    private void Fail(ProtocolViolation violation)
+    {
+        if (_role == Role.Server)
+            Refuse(new HandshakeRejection(violation));
+        else
+            Fail(null, violation.Reason);
     }
 
     private void Refuse(HandshakeRejection rejection)

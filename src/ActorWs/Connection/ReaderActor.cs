@@ -93,13 +93,13 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         var input = data.ToReadOnlySpan();
         while (!_closeReceived)
         {
-            var status = _decoder.Decode(input, out int consumed, out var frame);
-            input = input[consumed..];
-            if (status == DecodeStatus.NeedMoreData)
+            var decoded = _decoder.Decode(input);
+            input = input[decoded.Consumed..];
+            if (decoded.Status == ProtocolStatus.NeedMoreData)
                 break;
-            if (status == DecodeStatus.Violation)
-                throw new WebSocketProtocolException(_decoder.Violation!);
-            OnFrame(frame);
+            if (decoded.Violation is { } violation)
+                throw new WebSocketProtocolException(violation);
+            OnFrame(decoded.Value);
         }
         // Idle connections keep no payload buffers (bench scenario 4: memory per idle connection).
         _decoder.ReleaseBuffers();
@@ -145,19 +145,21 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
                 _handler.Tell(pong);
                 return;
             case Opcode.Close:
-                if (!CloseStatus.TryParse(frame.Payload, out var status, out var violation))
-                    throw new WebSocketProtocolException(violation!);
+                var status = CloseStatus.Parse(frame.Payload);
+                if (status.Violation is { } violation)
+                    throw new WebSocketProtocolException(violation);
                 // §5.5.1: after a close frame the peer sends nothing more; anything it does is ignored.
                 _closeReceived = true;
-                _closer.Tell(new CloseCoordinator.CloseReceived(status));
+                _closer.Tell(new CloseCoordinator.CloseReceived(status.Value));
                 return;
         }
 
-        var result = _assembler.Add(frame.Header, frame.Payload, out var message, out var invalid);
-        if (result == AssembleStatus.Violation)
-            throw new WebSocketProtocolException(invalid!);
-        if (result == AssembleStatus.Fragment)
+        var assembled = _assembler.Add(frame.Header, frame.Payload);
+        if (assembled.Violation is { } invalid)
+            throw new WebSocketProtocolException(invalid);
+        if (assembled.Status == ProtocolStatus.NeedMoreData)
             return;
+        var message = assembled.Value;
         if (message.Type == MessageType.Text)
         {
             var text = Encoding.UTF8.GetString(message.Payload);

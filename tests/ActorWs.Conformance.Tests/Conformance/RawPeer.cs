@@ -83,8 +83,8 @@ public sealed class RawPeer : IAsyncDisposable
             var handshake = ClientHandshake.Create(server.Uri);
             await socket.SendAsync(handshake.Request);
             var (head, leftover) = await ReadHeadAsync(socket);
-            var error = handshake.Validate(head);
-            Assert.True(error is null, $"the server's handshake response is not valid: {error}\n{Encoding.ASCII.GetString(head)}");
+            var error = handshake.Validate(head).Violation;
+            Assert.True(error is null, $"the server's handshake response is not valid: {error?.Reason}\n{Encoding.ASCII.GetString(head)}");
             var opened = await events.NextAsync<Opened>(DefaultTimeout);
             // Opened.Connection is the writer; its parent is the connection actor.
             var connection = await system.ActorSelection(opened.Connection.Path.Parent).ResolveOne(DefaultTimeout);
@@ -197,12 +197,15 @@ public sealed class RawPeer : IAsyncDisposable
         {
             if (_start < _end)
             {
-                var status = _decoder.Decode(_buffer.AsSpan(_start, _end - _start), out int consumed, out var frame);
-                _start += consumed;
-                if (status == DecodeStatus.Violation)
-                    Assert.Fail($"ActorWs ({Role}) sent a frame that breaks RFC 6455: {_decoder.Violation}");
-                if (status == DecodeStatus.Frame)
+                var decoded = _decoder.Decode(_buffer.AsSpan(_start, _end - _start));
+                _start += decoded.Consumed;
+                if (decoded.Violation is { } violation)
+                    Assert.Fail($"ActorWs ({Role}) sent a frame that breaks RFC 6455: {violation}");
+                if (decoded.IsComplete)
+                {
+                    var frame = decoded.Value;
                     return new WireFrame(frame.Fin, frame.Header.Rsv, frame.Opcode, frame.Payload.ToArray());
+                }
             }
             _start = _end = 0;
             int n;

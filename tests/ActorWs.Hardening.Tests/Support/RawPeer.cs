@@ -66,9 +66,8 @@ public sealed class RawPeer : IDisposable
             var handshake = ClientHandshake.Create(uri, origin);
             await peer.SendAsync(handshake.Request);
             var head = await peer.ReadHeadAsync(DefaultTimeout) ?? throw new InvalidOperationException("TCP closed during the opening handshake");
-            var error = handshake.Validate(Encoding.ASCII.GetBytes(head));
-            if (error is not null)
-                throw new InvalidOperationException($"the server refused the upgrade: {error}\n{head}");
+            if (handshake.Validate(Encoding.ASCII.GetBytes(head)).Violation is { } error)
+                throw new InvalidOperationException($"the server refused the upgrade: {error.Reason}\n{head}");
             return peer;
         }
         catch
@@ -136,12 +135,15 @@ public sealed class RawPeer : IDisposable
         {
             if (_start < _end)
             {
-                var status = _decoder.Decode(_buffer.AsSpan(_start, _end - _start), out int consumed, out var frame);
-                _start += consumed;
-                if (status == DecodeStatus.Violation)
-                    throw new Xunit.Sdk.XunitException($"ActorWs sent a frame that breaks RFC 6455: {_decoder.Violation}");
-                if (status == DecodeStatus.Frame)
+                var decoded = _decoder.Decode(_buffer.AsSpan(_start, _end - _start));
+                _start += decoded.Consumed;
+                if (decoded.Violation is { } violation)
+                    throw new Xunit.Sdk.XunitException($"ActorWs sent a frame that breaks RFC 6455: {violation}");
+                if (decoded.IsComplete)
+                {
+                    var frame = decoded.Value;
                     return new WireFrame(frame.Fin, frame.Header.Rsv, frame.Opcode, frame.Payload.ToArray());
+                }
             }
             if (await FillAsync(cts.Token, limit) == 0)
                 return null;
