@@ -61,5 +61,6 @@ public readonly ref struct ProtocolResult<T> where T : allows ref struct
 
     internal static ProtocolResult<T> Fail(ViolationKind kind, string reason, int consumed = 0) => Fail(new ProtocolViolation(kind, reason), consumed);
 
+    /// <summary>The status, and the violation or the bytes consumed.</summary>
     public override string ToString() => Status == ProtocolStatus.Violation ? $"{Status}: {Violation}" : $"{Status} ({Consumed} bytes consumed)";
 }

@@ -14,6 +14,7 @@ public sealed record ProtocolViolation(ViolationKind Kind, string Reason)
     /// <summary>For a bad opening handshake, the HTTP status a server answers with; otherwise null.</summary>
     public int? HttpStatus => Kind.HttpStatus();
 
+    /// <summary>The close code and the reason.</summary>
     public override string ToString() => $"{CloseCode} {Reason}";
 }
 
@@ -22,5 +23,6 @@ public sealed record ProtocolViolation(ViolationKind Kind, string Reason)
 public sealed class WebSocketProtocolException(ProtocolViolation violation)
     : Exception($"WebSocket protocol violation: {violation.Reason} (close code {violation.CloseCode})")
 {
+    /// <summary>What the peer did wrong.</summary>
     public ProtocolViolation Violation { get; } = violation;
 }

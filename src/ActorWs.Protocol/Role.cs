@@ -4,6 +4,8 @@ namespace ActorWs.Protocol;
 /// which side of the opening handshake we play (§4.1, §4.2) and who closes TCP first (§7.1.1).</summary>
 public enum Role
 {
+    /// <summary>The endpoint that accepted the connection.</summary>
     Server,
+    /// <summary>The endpoint that opened the connection.</summary>
     Client,
 }

@@ -10,11 +10,13 @@ namespace ActorWs.Protocol;
 /// </summary>
 public readonly record struct CloseStatus(ushort Code, string Reason)
 {
+    /// <summary>A close frame's body is at most 125 bytes (§5.5): 2 for the code, 123 for the reason.</summary>
     public const int MaxReasonBytes = 123;
 
     /// <summary>What a close frame with an empty body means locally (§7.1.5).</summary>
     public static readonly CloseStatus NoStatus = new(CloseCodes.NoStatusReceived, "");
 
+    /// <summary>1000 with an optional reason.</summary>
     public static CloseStatus Normal(string reason = "") => new(CloseCodes.NormalClosure, reason);
 
     /// <summary>Parses a received close payload. Never throws: bad input is a violation.</summary>
@@ -97,5 +99,6 @@ public readonly record struct CloseStatus(ushort Code, string Reason)
         return this with { Reason = Reason[..chars] };
     }
 
+    /// <summary>The code and, if any, the quoted reason.</summary>
     public override string ToString() => Reason.Length == 0 ? $"{Code}" : $"{Code} '{Reason}'";
 }

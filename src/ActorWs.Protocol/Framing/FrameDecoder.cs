@@ -22,12 +22,18 @@ public sealed class FrameDecoder : IDisposable
     private readonly IFrameAdmission? _admission;
     private readonly byte _allowedRsv;
 
+    /// <summary>A decoder for the frames a receiver in <paramref name="role"/> accepts.</summary>
+    /// <param name="role">Our role: a server accepts only masked frames, a client only unmasked ones (§5.1).</param>
+    /// <param name="maxFramePayload">The largest payload accepted (§10.4), checked from the header.</param>
     /// <param name="admission">Checks each header before its payload is taken (the message assembler's limits).</param>
     public FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission = null)
         : this(role, maxFramePayload, admission, allowedRsv: 0)
     {
     }
 
+    /// <param name="role">Our role (§5.1).</param>
+    /// <param name="maxFramePayload">The largest payload accepted (§10.4).</param>
+    /// <param name="admission">Checks each header before its payload is taken.</param>
     /// <param name="allowedRsv">RSV bits that a negotiated extension defines (§5.2); no extension is implemented yet.</param>
     internal FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission, byte allowedRsv)
     {
@@ -192,6 +198,7 @@ public sealed class FrameDecoder : IDisposable
         return ProtocolStatus.Violation;
     }
 
+    /// <summary>Gives the scratch buffer back to the pool.</summary>
     public void Dispose()
     {
         _inPayload = false;

@@ -32,6 +32,7 @@ public static class FrameEncoder
         return offset + payload.Length;
     }
 
+    /// <summary>One whole frame as a new array: header, then payload (masked with a fresh key when <paramref name="masked"/>, §5.3).</summary>
     public static byte[] Encode(Opcode opcode, ReadOnlySpan<byte> payload, bool fin = true, bool masked = false)
     {
         var frame = new byte[FrameLength(payload.Length, masked)];

@@ -13,7 +13,11 @@ namespace ActorWs.Protocol;
 /// |  Masking-key (if MASK set), 4 bytes ...                       |
 /// </code>
 /// </summary>
+/// <param name="Fin">The final fragment of its message (§5.4).</param>
 /// <param name="Rsv">The three RSV bits as 0bRRR (RSV1 is 0b100).</param>
+/// <param name="Opcode">What the payload is (§5.2, §11.8).</param>
+/// <param name="Masked">Whether a masking key follows (a client's frames always, a server's never, §5.1).</param>
+/// <param name="PayloadLength">The payload's length in bytes.</param>
 /// <param name="MaskKey">The masking key in the form <see cref="Masking"/> uses; 0 when not masked.</param>
 public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, bool Masked, long PayloadLength, uint MaskKey = 0)
 {
@@ -77,9 +81,15 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
     /// consumed, until the whole header is in <paramref name="source"/>; once complete,
     /// <see cref="ProtocolResult{T}.Consumed"/> is the header's length.
     /// </summary>
+    /// <param name="source">The bytes from the start of the frame.</param>
+    /// <param name="role">Our role, which decides the mask bit required (§5.1).</param>
+    /// <param name="maxPayload">The largest payload accepted (§10.4).</param>
     public static ProtocolResult<FrameHeader> Read(ReadOnlySpan<byte> source, Role role, long maxPayload) =>
         Read(source, role, maxPayload, allowedRsv: 0);
 
+    /// <param name="source">The bytes from the start of the frame.</param>
+    /// <param name="role">Our role (§5.1).</param>
+    /// <param name="maxPayload">The largest payload accepted (§10.4).</param>
     /// <param name="allowedRsv">RSV bits that a negotiated extension defines; none without one (§5.2).</param>
     internal static ProtocolResult<FrameHeader> Read(ReadOnlySpan<byte> source, Role role, long maxPayload, byte allowedRsv)
     {
@@ -167,6 +177,7 @@ public readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, boo
         return ProtocolResult<FrameHeader>.Fail(kind, reason);
     }
 
+    /// <summary>The header's fields as the logs show them.</summary>
     public override string ToString() =>
         $"opcode={Opcode.Name()} fin={(Fin ? 1 : 0)} rsv={Rsv} masked={(Masked ? 1 : 0)} len={PayloadLength}";
 }

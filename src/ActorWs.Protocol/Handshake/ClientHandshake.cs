@@ -13,8 +13,11 @@ public sealed class ClientHandshake
         ExpectedAccept = Handshake.ComputeAccept(key);
     }
 
+    /// <summary>The Sec-WebSocket-Key sent: 16 random bytes, base64 (§4.1).</summary>
     public string Key { get; }
+    /// <summary>The Sec-WebSocket-Accept the server must answer with (§4.2.2).</summary>
     public string ExpectedAccept { get; }
+    /// <summary>The whole upgrade request, ready to write.</summary>
     public byte[] Request { get; }
 
     /// <summary>A request for a ws:// URI with a fresh random key.</summary>

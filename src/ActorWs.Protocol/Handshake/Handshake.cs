@@ -59,6 +59,7 @@ public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnly
         _ => [],
     };
 
+    /// <summary>The HTTP response that refuses the upgrade, with its headers and the reason as a short body.</summary>
     public byte[] ToResponse()
     {
         var body = Reason + "\n";
@@ -73,6 +74,7 @@ public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnly
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>The reason phrase for an HTTP status.</summary>
     public static string StatusText(int status) => status switch
     {
         400 => "Bad Request",
@@ -87,5 +89,6 @@ public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnly
         _ => "Error",
     };
 
+    /// <summary>The status, its phrase and the reason.</summary>
     public override string ToString() => $"{StatusCode} {StatusText(StatusCode)}: {Reason}";
 }

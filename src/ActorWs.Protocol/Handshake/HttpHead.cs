@@ -16,8 +16,10 @@ public sealed class HttpHead
         _fields = fields;
     }
 
+    /// <summary>The request line or status line.</summary>
     public string StartLine { get; }
 
+    /// <summary>The header fields in order, repeated ones kept.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Fields => _fields;
 
     /// <summary>All values of a field, in order.</summary>
@@ -37,6 +39,7 @@ public sealed class HttpHead
         return count == 1 ? value : null;
     }
 
+    /// <summary>The field's value if it appears exactly once; null otherwise.</summary>
     public string? this[string name] => Single(name, out _);
 
     /// <summary>Whether a comma-separated field (such as Connection or Upgrade) holds a token,

@@ -37,6 +37,7 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
     private int _startLineOffset = -1; // where the start line begins, once a byte other than CR/LF came
     private bool _startChecked;        // the start line's first word has been seen whole and is valid
 
+    /// <summary>The most bytes a head may have.</summary>
     public int MaxHeadBytes => _maxHeadBytes;
 
     /// <summary>Bytes of the head seen so far (all of it once complete, CRLFCRLF included).</summary>
@@ -125,6 +126,7 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
         return true;
     }
 
+    /// <summary>Gives the buffer back to the pool.</summary>
     public void Dispose()
     {
         if (_buffer is not null)

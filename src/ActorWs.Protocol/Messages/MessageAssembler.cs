@@ -3,16 +3,21 @@ using System.Runtime.CompilerServices;
 
 namespace ActorWs.Protocol;
 
+/// <summary>The two kinds of data message (§5.6).</summary>
 public enum MessageType : byte
 {
+    /// <summary>UTF-8 text.</summary>
     Text = (byte)Opcode.Text,
+    /// <summary>Binary data.</summary>
     Binary = (byte)Opcode.Binary,
 }
 
 /// <summary>A whole data message. Its payload is valid only until the assembler's next call.</summary>
 public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
 {
+    /// <summary>Text or binary.</summary>
     public MessageType Type { get; } = type;
+    /// <summary>All the message's fragments, joined.</summary>
     public ReadOnlySpan<byte> Payload { get; } = payload;
 }
 
@@ -37,6 +42,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     /// <summary>True while a fragmented message is being assembled.</summary>
     internal bool InMessage => _current is not null;
 
+    /// <summary>Checks a header before its payload is taken: continuation rules (§5.4) and the limits on size and fragments (§10.4).</summary>
     public ProtocolViolation? Admit(in FrameHeader header)
     {
         if (header.Opcode.IsControl())
@@ -155,6 +161,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         _length = 0;
     }
 
+    /// <summary>Gives the buffers back to the pool.</summary>
     public void Dispose()
     {
         _current = null;
