@@ -29,9 +29,10 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
     {
         CaptureErrors();
         var counts = new HandlerCounts();
-        // The shipped timeouts: every kind of connection ends by a TCP event, not a timeout, and a
-        // short timeout could end a connection whose peer task a loaded machine has delayed.
-        var server = await StartServerAsync(Settings(), handler: CountingEchoHandler.Props(counts));
+        // Every kind of connection ends by a frame or a TCP event, not a timeout: a short timeout
+        // could only end a connection whose peer task a loaded machine has delayed (in a double CI
+        // run the first batch's upgrades waited more than 10 s).
+        var server = await StartServerAsync(Settings("handshake.timeout = 60s"), handler: CountingEchoHandler.Props(counts));
 
         // Warm-up: JIT, pools and the runtime's socket engine are first-use costs, not leaks.
         await RunBatchAsync(server, 0, 200);
