@@ -63,7 +63,9 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
         Out.WriteLine($"{Batches * BatchSize} connections in {total.Elapsed.TotalSeconds:0.0} s");
 
         // Pools, caches and the thread pool keep warming up over the first batches (the heap moved
-        // by up to ±2 MiB between batches on a 2-core machine, and levelled off near 10 MiB).
+        // by up to ±2 MiB between batches on a 2-core machine, and levelled off near 10 MiB while
+        // connections were counted by Identify round trips; near 4 MiB since they are read from the
+        // server's children).
         // 8 MiB over 8,000 connections is 1 KiB each: a leaked buffer, actor or socket state of
         // every connection would pass it.
         long growth = heaps[^1] - heaps[1];
