@@ -35,10 +35,10 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
     public async Task Mutated_streams_into_a_live_server_end_as_predicted_with_no_error_logged_while_a_client_keeps_echoing()
     {
         CaptureErrors();
-        // The shipped timeouts: every stream ends by a frame or a TCP event, not a timeout. A short
-        // close timeout would abort (RST) a connection whose peer a loaded machine has delayed in
-        // answering the server's close, and the reset can destroy the close frame it has not read.
-        var settings = Settings();
+        // Every stream ends by a frame or a TCP event, not a timeout. A short close timeout would
+        // abort (RST) a connection whose peer a loaded machine has delayed in answering the
+        // server's close, and the reset can destroy the close frame it has not read yet.
+        var settings = Settings("handshake.timeout = 60s\nclose.timeout = 60s");
         var server = await StartServerAsync(settings);
         var bystander = await Bystander.StartAsync(server.Uri, server.Endpoint);
         await bystander.AwaitEchoesBeyondAsync(0, RawPeer.DefaultTimeout);

@@ -236,12 +236,15 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     public async Task Hundred_concurrent_connections_each_echo_a_thousand_mixed_messages_in_order()
     {
         const int connections = 100, messages = 1000;
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), Quiet());
+        // 200 sockets open at once on a loaded machine: the opening handshakes get a minute (the
+        // test is not about their timeout; in a double CI run one took more than the 10 s default).
+        var settings = Quiet("actorws { handshake.timeout = 60s, connect-timeout = 60s }");
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), settings);
         var report = CreateTestProbe();
         for (int i = 0; i < connections; i++)
         {
             var client = Sys.ActorOf(Props.Create(() => new LoadClient(i, messages, report.Ref)), $"load-{i}");
-            WebSocketClient.Connect(Sys, server.Uri, client, Quiet(), name: $"ws-client-{i}");
+            WebSocketClient.Connect(Sys, server.Uri, client, settings, name: $"ws-client-{i}");
         }
         var done = new HashSet<int>();
         for (int i = 0; i < connections; i++)

@@ -15,7 +15,7 @@ public sealed class RawPeer : IDisposable
 {
     /// <summary>How long a read or a connect waits before the test fails: generous, because a
     /// passing test never waits it out, and a machine running two test suites can be slow.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FrameDecoder _decoder;
     private readonly byte[] _buffer = new byte[256 * 1024];
