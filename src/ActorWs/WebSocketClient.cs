@@ -27,7 +27,7 @@ public static class WebSocketClient
         if (uri.Scheme != "ws")
             throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
         settings ??= WebSocketSettings.Create(system.Settings.Config);
-        Transport.Preload.Once();
+        Transport.Preload.Before(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(system), name);
         return system.ActorOf(ReconnectSupervisor.Props(settings, uri, handler, name).UseLeanMailbox(system), name);

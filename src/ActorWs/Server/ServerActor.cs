@@ -124,12 +124,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         // Before the descriptors are counted, and while they are free.
-        Preload.Once();
-        // Akka starts its scheduler with the first timer, and whatever schedules meanwhile blocks
-        // its pool thread until the scheduler's loop has run on another. The first connections of
-        // a flood each start a handshake timer: the pool starved, and its remedy, a new thread,
-        // needs a descriptor. Started now, the scheduler runs before the first connection.
-        Context.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
+        Preload.Before(Context.System);
         try
         {
             _listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using Akka.Actor;
 using ActorWs.Protocol;
 
 namespace ActorWs.Transport;
@@ -15,8 +16,20 @@ internal static class Preload
 {
     private static int _done;
 
-    /// <summary>Once per process; called as a server starts and as a client connects.</summary>
-    public static void Once()
+    /// <summary>Called as a server starts and as a client connects: the process's lazy loads once,
+    /// and <paramref name="system"/>'s scheduler started.</summary>
+    public static void Before(ActorSystem system)
+    {
+        Once();
+        // Akka starts its scheduler with the first timer, and whatever schedules meanwhile blocks
+        // its pool thread until the scheduler's loop has run on another. The first connections of
+        // a flood (a server's accepts or a client's connects) each start a handshake timer: the pool
+        // starved, and its remedy, a new thread, needs a descriptor. Started now, the scheduler runs
+        // before the first connection.
+        system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
+    }
+
+    private static void Once()
     {
         if (Interlocked.Exchange(ref _done, 1) == 1)
             return;
