@@ -27,7 +27,7 @@ public sealed record DemoOptions
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
           ActorWs.Demo serve [--port N] [--host H] [--quiet]
                                                         echo server (text as text, binary as binary);
-                                                        --port 0: any free port; the first line printed is
+                                                        --port 0: any free port, announced in the line
                                                         LISTENING <port> ...;
                                                         --quiet: no lifecycle log (for benchmarks)
           ActorWs.Demo connect ws://HOST:PORT/PATH       interactive client: each line is sent as text,
