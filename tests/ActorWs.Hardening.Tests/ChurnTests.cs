@@ -31,7 +31,7 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
         var counts = new HandlerCounts();
         // The shipped timeouts: every kind of connection ends by a TCP event, not a timeout, and a
         // short timeout could end a connection whose peer task a loaded machine has delayed.
-        var server = await StartServerAsync(Settings(), handler: CountingEchoHandler.Props(counts));
+        var server = await StartServerAsync(TestSettings.Create(), handler: CountingEchoHandler.Props(counts));
 
         // Warm-up: JIT, pools and the runtime's socket engine are first-use costs, not leaks.
         await RunBatchAsync(server, 0, 200);
@@ -138,8 +138,7 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
             case Kind.RefusedHandshake:
             {
                 using var peer = await RawPeer.ConnectAsync(server.Endpoint);
-                await peer.SendAsync(Encoding.ASCII.GetBytes(
-                    $"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {Handshake.NewKey()}\r\nSec-WebSocket-Version: 8\r\n\r\n"));
+                await peer.SendAsync(Wire.Ascii(Wire.UpgradeRequest("/", Wire.NewKey(), version: "8")));
                 var head = await peer.ReadHeadAsync(RawPeer.DefaultTimeout);
                 Assert.True(head?.StartsWith("HTTP/1.1 426 ", StringComparison.Ordinal) == true, $"expected 426, got {head}");
                 await peer.DrainUntilClosedAsync(RawPeer.DefaultTimeout);
