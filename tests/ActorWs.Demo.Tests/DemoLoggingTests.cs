@@ -8,9 +8,6 @@ using LogEvent = Serilog.Events.LogEvent;
 
 namespace ActorWs.Demo.Tests;
 
-[CollectionDefinition(nameof(DemoLoggingTests), DisableParallelization = true)]
-public sealed class GlobalSerilogLogger; // Serilog's Log.Logger is process-wide
-
 /// <summary>The demo's Akka log goes to Serilog through Akka.Logger.Serilog, with the level, the
 /// class that logged as SourceContext, and the message template kept as a template.</summary>
 [Collection(nameof(DemoLoggingTests))]

@@ -30,15 +30,7 @@ public sealed class DemoScenarioTests
           keep-alive { ping-interval = 80ms, pong-timeout = 10s }
           reconnect { min-backoff = 20ms, first-delay-max = 60ms, max-backoff = 500ms }
         }
-        """).WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(RepoFile("config/demo.hocon"))));
-
-    private static string RepoFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ActorWs.sln")))
-                return Path.Combine(dir.FullName, relative);
-        throw new FileNotFoundException("repository root not found");
-    }
+        """).WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(Repository.PathOf("config/demo.hocon"))));
 
     private sealed record Outcome(List<LifecycleEvent> Events, IReadOnlyList<Closed> ServerCloses, Closed ClientClose);
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Akka.Actor;
 using Akka.TestKit;
 using ActorWs.Hardening.Tests.Support;
@@ -25,7 +23,7 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
     public async Task Frame_header_cut_off_by_a_TCP_reset_reports_1006_unclean_and_stops_the_tree()
     {
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings(), monitor.Ref);
+        var server = await StartServerAsync(TestSettings.Create(), monitor.Ref);
         var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         await monitor.ExpectMsgAsync<Opened>(Wait);
         // The first two bytes of a masked binary frame announcing a 16-bit length, then RST.
@@ -41,7 +39,7 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
     public async Task Ping_flood_from_a_peer_that_never_reads_fails_with_1008_and_memory_stays_bounded()
     {
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings("limits.max-pending-control = 8"), monitor.Ref);
+        var server = await StartServerAsync(TestSettings.Create("actorws.limits.max-pending-control = 8"), monitor.Ref);
         // A small receive window that is never read: the server's pongs back up after a few MB.
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint, receiveBuffer: 4096);
         await monitor.ExpectMsgAsync<Opened>(Wait);
@@ -81,11 +79,11 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
     public async Task Header_announcing_2_pow_63_minus_1_bytes_gets_1009_at_once_with_no_payload_sent()
     {
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings(), monitor.Ref);
+        var server = await StartServerAsync(TestSettings.Create(), monitor.Ref);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         await monitor.ExpectMsgAsync<Opened>(Wait);
 
-        await peer.SendAsync(Wire.Header64(long.MaxValue, masked: true));
+        await peer.SendAsync(Wire.RawHeader(fin: true, rsv: 0, (int)Opcode.Binary, masked: true, long.MaxValue, lengthForm: 64));
         var close = await peer.ReadFrameAsync(Wait);
         // Decided from the header alone: not one payload byte was sent, and in virtual time no
         // timeout can have run out.
@@ -102,12 +100,12 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
         // A peer that writes its request, a message, its close frame and FIN in one go: TCP's end
         // comes while the opening handshake is still being judged, and must wait behind it.
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings(), handler: EchoHandler.Props(monitor.Ref, reportMessages: true));
+        var server = await StartServerAsync(TestSettings.Create(), handler: EchoHandler.Props(monitor.Ref, reportMessages: true));
         for (int round = 0; round < 20; round++)
         {
             using var peer = await RawPeer.ConnectAsync(server.Endpoint);
-            var handshake = ClientHandshake.Create(server.Uri);
-            await peer.SendAsync(Wire.Concat(handshake.Request, peer.Text($"pipelined #{round}"), peer.Close(CloseCodes.NormalClosure, "bye")));
+            var request = Wire.Ascii(Wire.UpgradeRequest(server.Uri, Wire.NewKey()));
+            await peer.SendAsync(request, peer.Text($"pipelined #{round}"), peer.Close(CloseCodes.NormalClosure, "bye"));
             peer.Socket.Shutdown(SocketShutdown.Send);
 
             Assert.IsType<Opened>(await monitor.ReceiveOneAsync(Wait));
@@ -122,35 +120,22 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
 
     // ------------------------------------------------------------------ the client under test
 
-    /// <summary>A fake server on 127.0.0.1:0 for our client: accepts one connection and answers
-    /// the upgrade; <paramref name="handler"/> (a probe) gets the client's events.</summary>
+    /// <summary>A fake server on 127.0.0.1:0 for our client: accepts one connection, checks its
+    /// upgrade request and answers it; <paramref name="handler"/> (a probe) gets the client's events.</summary>
     private async Task<(RawPeer Server, IActorRef Client)> ConnectOurClientAsync(TestProbe handler, WebSocketSettings settings)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hardening");
-            var client = WebSocketClient.Connect(Sys, uri, handler.Ref, settings, UniqueName("ws-client"));
-            var peer = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));
-            var request = await peer.ReadHeadAsync(Wait) ?? throw new InvalidOperationException("the client closed during the handshake");
-            var key = request.Split("\r\n").Select(l => l.Split(':', 2)).Single(p => p.Length == 2 && p[0].Trim().Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))[1].Trim();
-            await peer.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                                                         $"Sec-WebSocket-Accept: {Handshake.ComputeAccept(key)}\r\n\r\n"));
-            await handler.ExpectMsgAsync<Opened>(Wait);
-            return (peer, client);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        using var listener = new LoopbackListener("/hardening");
+        var client = WebSocketClient.Connect(Sys, listener.Uri, handler.Ref, settings, UniqueName.For("ws-client"));
+        var peer = await listener.AcceptAsync(Wait);
+        await handler.ExpectMsgAsync<Opened>(Wait);
+        return (peer, client);
     }
 
     [Fact]
     public async Task Client_sees_1006_unclean_when_the_server_resets_TCP_inside_a_frame_header()
     {
         var handler = CreateTestProbe();
-        var (server, client) = await ConnectOurClientAsync(handler, Settings());
+        var (server, client) = await ConnectOurClientAsync(handler, TestSettings.Create());
         Watch(client);
         await server.SendAsync(new byte[] { 0x82, 0x7F, 0x00, 0x00 }); // 4 of the 10 header bytes
         server.Reset();
@@ -164,12 +149,12 @@ public sealed class BadFrameTests(ITestOutputHelper output) : HardeningKit(outpu
     public async Task Client_answers_a_server_header_announcing_2_pow_63_minus_1_bytes_with_1009_at_once()
     {
         var handler = CreateTestProbe();
-        var (server, client) = await ConnectOurClientAsync(handler, Settings());
+        var (server, client) = await ConnectOurClientAsync(handler, TestSettings.Create());
         using var _ = server;
         Watch(client);
 
-        await server.SendAsync(Wire.Header64(long.MaxValue, masked: false));
-        var close = await server.ReadFrameAsync(Wait); // the fake server's decoder checks that it is masked
+        await server.SendAsync(Wire.RawHeader(fin: true, rsv: 0, (int)Opcode.Binary, masked: false, long.MaxValue, lengthForm: 64));
+        var close = await server.ReadFrameAsync(Wait); // the fake server's frame reader checks that it is masked
         // From the header alone, and in virtual time no timeout can have run out.
         Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.MessageTooBig }, $"expected close 1009, got {close?.ToString() ?? "TCP closed"}");
         await server.SendAsync(server.Close(CloseCodes.MessageTooBig));

@@ -32,7 +32,7 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
         // Every kind of connection ends by a frame or a TCP event, not a timeout: a short timeout
         // could only end a connection whose peer task a loaded machine has delayed (in a double CI
         // run the first batch's upgrades waited more than 10 s).
-        var server = await StartServerAsync(Settings("handshake.timeout = 60s"), handler: CountingEchoHandler.Props(counts));
+        var server = await StartServerAsync(TestSettings.Create("actorws.handshake.timeout = 60s"), handler: CountingEchoHandler.Props(counts));
 
         // Warm-up: JIT, pools and the runtime's socket engine are first-use costs, not leaks.
         await RunBatchAsync(server, 0, 200);
@@ -141,8 +141,7 @@ public sealed class ChurnTests(ITestOutputHelper output) : HardeningKit(output)
             case Kind.RefusedHandshake:
             {
                 using var peer = await RawPeer.ConnectAsync(server.Endpoint);
-                await peer.SendAsync(Encoding.ASCII.GetBytes(
-                    $"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {Handshake.NewKey()}\r\nSec-WebSocket-Version: 8\r\n\r\n"));
+                await peer.SendAsync(Wire.Ascii(Wire.UpgradeRequest("/", Wire.NewKey(), version: "8")));
                 var head = await peer.ReadHeadAsync(RawPeer.DefaultTimeout);
                 Assert.True(head?.StartsWith("HTTP/1.1 426 ", StringComparison.Ordinal) == true, $"expected 426, got {head}");
                 await peer.DrainUntilClosedAsync(RawPeer.DefaultTimeout);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using ActorWs.Hardening.Tests.Support;
@@ -24,15 +23,10 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
     /// <summary>A failure limit only: nothing here is expected to take long.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    /// <summary>src/ActorWs.Demo's build output, built with this project (see the .csproj).</summary>
-    private static string DemoDll() =>
-        typeof(DescriptorLimitTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ActorWsDemoDll").Value!;
-
     [Fact]
     public async Task Server_under_a_descriptor_limit_answers_the_excess_with_503_and_keeps_serving()
     {
-        var dll = DemoDll();
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build ActorWs.sln) first");
+        var dll = BuildOutput.DemoDll();
         using var server = await DemoServer.StartAsync(dll, DescriptorLimit);
         output.WriteLine(server.ListeningLine);
         var open = new List<RawPeer>();
@@ -42,7 +36,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             string refusal;
             while (true)
             {
-                var (peer, head) = await UpgradeAsync(server);
+                var (peer, head) = await RawPeer.RequestUpgradeAsync(server.Uri, server.Endpoint);
                 Assert.NotNull(head);
                 if (!head.StartsWith("HTTP/1.1 503 ", StringComparison.Ordinal))
                 {
@@ -67,7 +61,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
                     await slots.WaitAsync();
                     try
                     {
-                        var (peer, head) = await UpgradeAsync(server);
+                        var (peer, head) = await RawPeer.RequestUpgradeAsync(server.Uri, server.Endpoint);
                         peer.Dispose();
                         outcomes.Add(head ?? "closed");
                     }
@@ -111,7 +105,7 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             while (true)
             {
                 attempts++;
-                var (peer, head) = await UpgradeAsync(server);
+                var (peer, head) = await RawPeer.RequestUpgradeAsync(server.Uri, server.Endpoint);
                 if (head is not null && head.StartsWith("HTTP/1.1 101 ", StringComparison.Ordinal))
                 {
                     open.Add(peer);
@@ -132,23 +126,6 @@ public sealed class DescriptorLimitTests(ITestOutputHelper output)
             foreach (var peer in open)
                 peer.Dispose();
             output.WriteLine(server.Output);
-        }
-    }
-
-    /// <summary>Connects and sends an upgrade request; the response head, or null when the server
-    /// closed (FIN or reset) without one.</summary>
-    private static async Task<(RawPeer Peer, string? Head)> UpgradeAsync(DemoServer server)
-    {
-        var peer = await RawPeer.ConnectAsync(server.Endpoint);
-        try
-        {
-            await peer.SendAsync(ClientHandshake.Create(server.Uri).Request);
-            return (peer, await peer.ReadHeadAsync(Patience));
-        }
-        catch
-        {
-            peer.Dispose();
-            throw;
         }
     }
 

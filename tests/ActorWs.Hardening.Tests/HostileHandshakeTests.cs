@@ -18,23 +18,17 @@ public sealed class HostileHandshakeTests(ITestOutputHelper output) : HardeningK
     private const string GoodOrigin = "http://good.example";
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    private static readonly WebSocketSettings Limits = Settings($$"""
-        path = "/ws"
-        allowed-origins = ["{{GoodOrigin}}"]
-        handshake { timeout = {{HandshakeTimeout.TotalSeconds}}s, max-head-size = 1 KiB }
+    private static readonly WebSocketSettings Limits = TestSettings.Create($$"""
+        actorws {
+          path = "/ws"
+          allowed-origins = ["{{GoodOrigin}}"]
+          handshake { timeout = {{HandshakeTimeout.TotalSeconds}}s, max-head-size = 1 KiB }
+        }
         """);
 
-    private static string Request(string path = "/ws", string? version = "13", string? origin = GoodOrigin, int keys = 1, string extra = "")
-    {
-        var head = new StringBuilder($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
-        for (int i = 0; i < keys; i++)
-            head.Append($"Sec-WebSocket-Key: {Handshake.NewKey()}\r\n");
-        if (version is not null)
-            head.Append($"Sec-WebSocket-Version: {version}\r\n");
-        if (origin is not null)
-            head.Append($"Origin: {origin}\r\n");
-        return head.Append(extra).Append("\r\n").ToString();
-    }
+    /// <summary>A valid request for this server's path and origin, with a fresh key, but for what the case changes.</summary>
+    private static string Request(string path = "/ws", bool withKey = true, string? version = "13", string? origin = GoodOrigin, string extra = "") =>
+        Wire.UpgradeRequest(path, withKey ? Wire.NewKey() : null, version, origin, extraHeaders: extra);
 
     /// <summary>A TLS 1.2/1.3 ClientHello record, as a browser sends to an https:// or wss:// port.</summary>
     private static byte[] TlsClientHello()
@@ -148,10 +142,10 @@ public sealed class HostileHandshakeTests(ITestOutputHelper output) : HardeningK
                 await attacker.SendAsync(TlsClientHello());
                 return ([400], null);
             case "missing key":
-                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(keys: 0)));
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(withKey: false)));
                 return ([400], null);
             case "duplicated key":
-                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(keys: 2)));
+                await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(extra: $"Sec-WebSocket-Key: {Wire.NewKey()}\r\n")));
                 return ([400], null);
             case "wrong version":
                 await attacker.SendAsync(Encoding.ASCII.GetBytes(Request(version: "8")));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using ActorWs.Hardening.Tests.Support;
 using Xunit.Abstractions;
@@ -15,15 +14,10 @@ public sealed class IdleLoadTests(ITestOutputHelper output) : HardeningKit(outpu
 {
     private const int Connections = 10_000;
 
-    /// <summary>bench/ActorWs.Load's build output, built with this project (see the .csproj).</summary>
-    private static string LoadToolDll() =>
-        typeof(IdleLoadTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ActorWsLoadDll").Value!;
-
     [Fact]
     public async Task Ten_thousand_idle_connections_from_another_process_each_echo_a_message_and_nothing_is_lost()
     {
-        var dll = LoadToolDll();
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build ActorWs.sln) first");
+        var dll = BuildOutput.LoadToolDll();
         int fdLimit = OpenFileLimit();
         Assert.True(fdLimit > Connections + 1000, $"this process may open {fdLimit} files; the server needs more than {Connections + 1000}");
 
@@ -36,7 +30,7 @@ public sealed class IdleLoadTests(ITestOutputHelper output) : HardeningKit(outpu
         var echoGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var allOpen = counts.WhenOpenAtOnce(Connections);
         // Keep-alive stays at its shipped default (20 s): the idle connections are real ones.
-        var server = await StartServerAsync(Settings("keep-alive.ping-interval = 20s"), handler: CountingEchoHandler.Props(counts, echoGate.Task, ungated: warmUp));
+        var server = await StartServerAsync(TestSettings.Create("actorws.keep-alive.ping-interval = 20s"), handler: CountingEchoHandler.Props(counts, echoGate.Task, ungated: warmUp));
         int port = server.Endpoint.Port;
         Assert.Equal(0, ProcessSockets.ConnectionsOnLocalPort(port));
 

@@ -1,4 +1,3 @@
-using ActorWs.Protocol.Tests;
 using System.Diagnostics;
 using System.Net.Sockets;
 using ActorWs.Hardening.Tests.Support;
@@ -38,7 +37,7 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
         // Every stream ends by a frame or a TCP event, not a timeout. A short close timeout would
         // abort (RST) a connection whose peer a loaded machine has delayed in answering the
         // server's close, and the reset can destroy the close frame it has not read yet.
-        var settings = Settings("handshake.timeout = 60s\nclose.timeout = 60s");
+        var settings = TestSettings.Create("actorws { handshake.timeout = 60s, close.timeout = 60s }");
         var server = await StartServerAsync(settings);
         var bystander = await Bystander.StartAsync(server.Uri, server.Endpoint);
         await bystander.AwaitEchoesBeyondAsync(0, RawPeer.DefaultTimeout);
@@ -51,7 +50,7 @@ public sealed class LiveFuzzTests(ITestOutputHelper output) : HardeningKit(outpu
             var random = new Random(1000 + w);
             for (int n = 0; n < MinStreamsPerWorker || DateTime.UtcNow < deadline; n++)
             {
-                var stream = random.Next(8) == 0 ? FuzzStreams.RandomBytes(random, random.Next(1, 300)) : FuzzStreams.Mutate(FuzzStreams.Valid(random, masked: true), random);
+                var stream = random.Next(8) == 0 ? Wire.RandomBytes(random, random.Next(1, 300)) : FuzzStreams.Mutate(FuzzStreams.Valid(random, masked: true), random);
                 var prediction = Predict(stream, settings);
                 string outcome;
                 try

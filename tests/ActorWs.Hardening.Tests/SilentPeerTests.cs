@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
@@ -26,7 +25,7 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
     {
         var closeTimeout = TimeSpan.FromSeconds(5);
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings($"close.timeout = {closeTimeout.TotalSeconds}s"), monitor.Ref);
+        var server = await StartServerAsync(TestSettings.Create($"actorws.close.timeout = {closeTimeout.TotalSeconds}s"), monitor.Ref);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         var connection = (await monitor.ExpectMsgAsync<Opened>(Wait)).Connection;
 
@@ -34,7 +33,7 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var close = await peer.ReadFrameAsync();
         Assert.True(close is { Opcode: Opcode.Close, CloseCode: CloseCodes.NormalClosure }, $"expected our close 1000, got {close}");
         // The close coordinator starts its timeout as it sends the frame.
-        await SyncAsync(connection.Path.Parent / "close");
+        await Sys.SyncAsync(connection.Path.Parent / "close");
         Scheduler.Advance(closeTimeout);
         // The peer reads on but never answers: the server must not wait for ever.
         Assert.Empty(await peer.ReadUntilClosedAsync(Wait));
@@ -50,18 +49,11 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var finWait = TimeSpan.FromSeconds(2);
         var handler = CreateTestProbe();
         var finWaiting = TraceProbe(e => e.Category == TraceCategory.Tcp && e.Message.StartsWith("waiting for the server to close TCP first", StringComparison.Ordinal));
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var uri = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
-        var client = WebSocketClient.Connect(Sys, uri, handler.Ref,
-            Settings($"close {{ fin-wait-timeout = {finWait.TotalSeconds}s, timeout = 5s }}\ntrace-lifecycle = on"), UniqueName("ws-client"));
+        using var listener = new LoopbackListener();
+        var client = WebSocketClient.Connect(Sys, listener.Uri, handler.Ref,
+            TestSettings.Create($"actorws.close {{ fin-wait-timeout = {finWait.TotalSeconds}s, timeout = 5s }}", traceLifecycle: true), UniqueName.For("ws-client"));
         Watch(client);
-        using var server = RawPeer.Accepted(await listener.AcceptSocketAsync().WaitAsync(Wait));
-        listener.Stop();
-        var request = await server.ReadHeadAsync(Wait) ?? throw new InvalidOperationException("no upgrade request");
-        var key = request.Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-        await server.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                                                       $"Sec-WebSocket-Accept: {Handshake.ComputeAccept(key)}\r\n\r\n"));
+        using var server = await listener.AcceptAsync(Wait);
         var connection = (await handler.ExpectMsgAsync<Opened>(Wait)).Connection;
 
         connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
@@ -87,24 +79,24 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var pongTimeout = TimeSpan.FromSeconds(5);
         var closeTimeout = TimeSpan.FromSeconds(3);
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings($$"""
-            keep-alive { ping-interval = {{interval.TotalSeconds}}s, pong-timeout = {{pongTimeout.TotalSeconds}}s }
-            close.timeout = {{closeTimeout.TotalSeconds}}s
+        var server = await StartServerAsync(TestSettings.Create($$"""
+            actorws.keep-alive { ping-interval = {{interval.TotalSeconds}}s, pong-timeout = {{pongTimeout.TotalSeconds}}s }
+            actorws.close.timeout = {{closeTimeout.TotalSeconds}}s
             """), monitor.Ref);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         var connection = (await monitor.ExpectMsgAsync<Opened>(Wait)).Connection.Path.Parent;
 
         // Reads everything, answers nothing (a peer whose application hangs, or a dead NAT path).
-        await SyncAsync(connection / "pinger"); // its interval timer runs
+        await Sys.SyncAsync(connection / "pinger"); // its interval timer runs
         Scheduler.Advance(interval);
         var ping = await peer.ReadFrameAsync(Wait);
         Assert.True(ping is { Opcode: Opcode.Ping }, $"expected a ping, got {ping?.ToString() ?? "TCP closed"}");
-        await SyncAsync(connection / "pinger"); // the pong deadline runs
+        await Sys.SyncAsync(connection / "pinger"); // the pong deadline runs
         Scheduler.Advance(pongTimeout);
         var frame = await peer.ReadFrameAsync(Wait);
         Assert.True(frame is { Opcode: Opcode.Close, CloseCode: CloseCodes.InternalError }, $"expected close 1011, got {frame?.ToString() ?? "TCP closed"}");
         // Silent to the close frame as well: the server does not keep the socket.
-        await SyncAsync(connection / "close"); // its close timeout runs
+        await Sys.SyncAsync(connection / "close"); // its close timeout runs
         Scheduler.Advance(closeTimeout);
         Assert.Empty(await peer.ReadUntilClosedAsync(Wait));
         var closed = await monitor.ExpectMsgAsync<Closed>(Wait);
@@ -117,7 +109,7 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
     {
         const long bound = 200L << 20;
         var monitor = CreateTestProbe();
-        var server = await StartServerAsync(Settings("write { high-watermark = 64 KiB, max-buffered = 4 MiB }"),
+        var server = await StartServerAsync(TestSettings.Create("actorws.write { high-watermark = 64 KiB, max-buffered = 4 MiB }"),
             handler: FloodHandler.Props(monitor.Ref, 64 * 1024));
         long baseline = GC.GetTotalMemory(true);
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint, receiveBuffer: 4096);

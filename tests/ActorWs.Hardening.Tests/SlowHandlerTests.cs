@@ -43,7 +43,7 @@ public sealed class SlowHandlerTests(ITestOutputHelper output) : HardeningKit(ou
         // Only the trace's "reading paused/resumed": a flood traces two events a message.
         var reading = TraceProbe(e => e.Category == TraceCategory.Tcp && (e.Message.EndsWith("reading paused", StringComparison.Ordinal) ||
                                                               e.Message.EndsWith("reading resumed", StringComparison.Ordinal)));
-        var settings = Settings($"limits.max-handler-backlog = {backlog}\ntrace-lifecycle = on");
+        var settings = TestSettings.Create($"actorws.limits.max-handler-backlog = {backlog}", traceLifecycle: true);
         var server = await StartServerAsync(settings, handler: Props.Create(() => new GatedHandler(monitor.Ref, gate, received)));
         using var peer = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         peer.Socket.SendBufferSize = 16 * 1024; // so that the flood needs less to overfill the kernel

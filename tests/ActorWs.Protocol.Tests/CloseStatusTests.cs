@@ -1,5 +1,4 @@
 using System.Text;
-using static ActorWs.Protocol.Tests.Wire;
 
 namespace ActorWs.Protocol.Tests;
 

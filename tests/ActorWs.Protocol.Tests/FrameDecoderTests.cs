@@ -1,5 +1,3 @@
-using static ActorWs.Protocol.Tests.Wire;
-
 namespace ActorWs.Protocol.Tests;
 
 public class FrameDecoderTests

@@ -80,7 +80,7 @@ public sealed class FuzzTests
         int accepted = 0, rejected = 0;
         while (DateTime.UtcNow < deadline)
         {
-            var bytes = random.Next(4) == 0 ? FuzzStreams.RandomBytes(random, random.Next(0, 300)) : FuzzStreams.Mutate(valid, random);
+            var bytes = random.Next(4) == 0 ? Wire.RandomBytes(random, random.Next(0, 300)) : FuzzStreams.Mutate(valid, random);
             using var reader = new HttpHeadReader(512, HttpHeadKind.Request);
             if (reader.Feed(bytes).IsComplete)
             {
@@ -94,7 +94,7 @@ public sealed class FuzzTests
                 }
                 client.Validate(reader.Head);
             }
-            var close = FuzzStreams.RandomBytes(random, random.Next(0, 126));
+            var close = Wire.RandomBytes(random, random.Next(0, 126));
             if (CloseStatus.Parse(close).Violation is { } violation)
                 Assert.Contains(violation.CloseCode, ViolationCodes);
         }

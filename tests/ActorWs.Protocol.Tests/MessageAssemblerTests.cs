@@ -1,5 +1,3 @@
-using static ActorWs.Protocol.Tests.Wire;
-
 namespace ActorWs.Protocol.Tests;
 
 /// <summary>Fragmentation, RFC 6455 §5.4, and text validity, §8.1.</summary>

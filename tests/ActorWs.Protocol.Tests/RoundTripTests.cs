@@ -1,5 +1,3 @@
-using static ActorWs.Protocol.Tests.Wire;
-
 namespace ActorWs.Protocol.Tests;
 
 /// <summary>Property: whatever FrameEncoder writes, FrameDecoder reads back unchanged (RFC 6455 §5.2).</summary>

@@ -1,5 +1,3 @@
-using static ActorWs.Protocol.Tests.Wire;
-
 namespace ActorWs.Protocol.Tests;
 
 /// <summary>Text must be UTF-8 (RFC 6455 §5.6, §8.1), validated as RFC 3629 defines it.</summary>

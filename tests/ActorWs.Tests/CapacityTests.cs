@@ -1,8 +1,5 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.RegularExpressions;
-using ActorWs.Protocol;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -16,7 +13,7 @@ public sealed class CapacityTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         if (!OperatingSystem.IsLinux())
             return; // the limit is read from /proc
-        var capacity = ConnectionCapacity.Create(TestConfig.Settings());
+        var capacity = ConnectionCapacity.Create(TestSettings.Create());
         var numbers = Regex.Match(capacity.Origin, @"^descriptor limit (\d+), (\d+) open at start, (\d+) kept in reserve, (\d+) for refusals$");
         Assert.True(numbers.Success, capacity.Origin);
         long limit = long.Parse(numbers.Groups[1].Value), open = long.Parse(numbers.Groups[2].Value);
@@ -31,7 +28,7 @@ public sealed class CapacityTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var trace = CreateTestProbe();
         Sys.EventStream.Subscribe(trace.Ref, typeof(LifecycleEvent));
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), TestConfig.Settings("actorws { max-connections = 2, retry-after = 3s }"));
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), TestSettings.Create("actorws { max-connections = 2, retry-after = 3s }", traceLifecycle: true));
         try
         {
             Assert.Equal(2, server.MaxConnections);
@@ -63,22 +60,12 @@ public sealed class CapacityTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         }
     }
 
-    /// <summary>An upgrade request on a raw socket; the response head (the socket is then closed).</summary>
+    /// <summary>An upgrade request on a raw socket; the response head, "" when TCP closed before
+    /// one came (the socket is then closed).</summary>
     private static async Task<string> UpgradeAsync(WebSocketServer server)
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(server.Endpoint, timeout.Token);
-        await socket.SendAsync(ClientHandshake.Create(server.Uri).Request, SocketFlags.None, timeout.Token);
-        var head = new StringBuilder();
-        var buffer = new byte[1024];
-        while (!head.ToString().Contains("\r\n\r\n"))
-        {
-            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            if (n == 0)
-                break;
-            head.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        }
-        return head.ToString();
+        var (peer, head) = await RawPeer.RequestUpgradeAsync(server.Uri, server.Endpoint);
+        peer.Dispose();
+        return head ?? "";
     }
 }

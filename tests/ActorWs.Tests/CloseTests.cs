@@ -11,11 +11,11 @@ namespace ActorWs.Tests;
 /// the client's wait for the server's FIN, TCP lost without a handshake (1006), and codes that never
 /// go on the wire.
 /// </summary>
-public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.VirtualTime, output: output)
+public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.VirtualTime, output: output)
 {
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private static WebSocketSettings Settings() => TestConfig.Settings("actorws.close { timeout = 5s, fin-wait-timeout = 2s }");
+    private static WebSocketSettings Settings() => TestSettings.Create("actorws.close { timeout = 5s, fin-wait-timeout = 2s }");
 
     private ProbeConnection OpenConnection(out IActorRef handle)
     {
@@ -32,7 +32,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
         var close = c.ExpectFrame();
         Assert.Equal((CloseCodes.NormalClosure, "done"), (close.CloseCode, close.CloseReason));
-        c.Receive(Wire.ClientClose(CloseCodes.NormalClosure, "ok"));
+        c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(CloseCodes.NormalClosure, "ok"), masked: true));
         c.Tcp.ExpectMsg<Tcp.Close>();
         c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
         Assert.Equal(new Closed(CloseCodes.NormalClosure, "ok", true), c.App.ExpectMsg<Closed>());
@@ -43,10 +43,10 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
     public void Peer_closes_first_and_its_code_is_echoed()
     {
         var c = OpenConnection(out _);
-        c.Receive(Wire.ClientClose(4001, "bye"));
+        c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(4001, "bye"), masked: true));
         var echo = c.ExpectFrame();
         Assert.Equal(Opcode.Close, echo.Opcode);
-        Assert.Equal(4001, echo.CloseCode);
+        Assert.Equal<ushort?>(4001, echo.CloseCode);
         c.Tcp.ExpectMsg<Tcp.Close>();
         c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
         Assert.Equal(new Closed(4001, "bye", true), c.App.ExpectMsg<Closed>());
@@ -57,7 +57,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
     public void Peer_close_without_a_code_is_answered_with_an_empty_close_and_reported_as_1005()
     {
         var c = OpenConnection(out _);
-        c.Receive(Wire.ClientFrame(Opcode.Close, []));
+        c.Receive(Wire.Frame(Opcode.Close, [], masked: true));
         var echo = c.ExpectFrame();
         Assert.Equal(Opcode.Close, echo.Opcode);
         Assert.Empty(echo.Payload);
@@ -97,10 +97,10 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         Assert.Equal(CloseCodes.NormalClosure, writer.ExpectMsg<WriterActor.SendCloseFrame>().Status!.Value.Code);
         closer.Tell(WriterActor.CloseFrameWritten.Instance);
         closer.Tell(new CloseCoordinator.CloseReceived(CloseStatus.Normal()));
-        this.Sync(closer);
+        closer.Sync();
 
         Scheduler.Advance(TimeSpan.FromSeconds(1.9));
-        this.Sync(closer);
+        closer.Sync();
         tcp.ExpectNoMsg(TimeSpan.Zero); // the server closes first (§7.1.1)
         Scheduler.Advance(TimeSpan.FromSeconds(0.1));
         tcp.ExpectMsg<Tcp.Close>();
@@ -123,7 +123,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         closer.Tell(Tcp.PeerClosed.Instance);
         Assert.Equal(new Closed(CloseCodes.GoingAway, "server shutting down", true), parent.ExpectMsg<CloseCoordinator.Finished>().Closed);
         Scheduler.Advance(TimeSpan.FromSeconds(10));
-        this.Sync(closer); // a timer that was still running has fired and been handled
+        closer.Sync(); // a timer that was still running has fired and been handled
         tcp.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -178,7 +178,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         // reader fails; the connection must not lose it with that mailbox. In virtual time no
         // timeout can end the connection instead.
         var c = OpenConnection(out _);
-        c.Receive(Wire.ClientFrame(Opcode.Close, [3])); // a 1-byte close payload: 1002
+        c.Receive(Wire.Frame(Opcode.Close, [3], masked: true)); // a 1-byte close payload: 1002
         c.Connection.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
         // Whether the close frame is still written before the connection stops its writer is a
         // race the peer cannot see (its TCP is gone); the handler's Closed is what must come.
@@ -213,7 +213,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var children = new[] { "handler", "reader", "writer", "pinger", "close" }.Select(c.Child).ToList();
         foreach (var child in children)
             Watch(child);
-        c.Receive(Wire.ClientClose(CloseCodes.NormalClosure));
+        c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(CloseCodes.NormalClosure), masked: true));
         c.ExpectFrame();
         c.Tcp.ExpectMsg<Tcp.Close>();
         c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
@@ -268,7 +268,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var (closer, writer, _, handler) = CloserWithBusyHandler(role, release);
         handler.Tell(new TextReceived("last message"));
         closer.Tell(new CloseCoordinator.CloseReceived(CloseStatus.Normal()));
-        this.Sync(closer);
+        closer.Sync();
         // Virtual time stands still: only the handler can let the close frame go.
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         release.Set();
@@ -283,7 +283,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var (closer, writer, _, handler) = CloserWithBusyHandler(Role.Server, release);
         handler.Tell(new TextReceived("valid message"));
         closer.Tell(new CloseCoordinator.FailConnection(CloseCodes.ProtocolError, "RSV2 set", WriterAlive: true, ReaderAlive: false));
-        this.Sync(closer);
+        closer.Sync();
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         release.Set();
         Assert.Equal("reply to valid message", writer.ExpectMsg<SendText>().Text);
@@ -297,7 +297,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var (closer, writer, _, handler) = CloserWithBusyHandler(Role.Server, release);
         handler.Tell(new TextReceived("stuck"));
         closer.Tell(new CloseCoordinator.CloseReceived(new CloseStatus(4001, "bye")));
-        this.Sync(closer);
+        closer.Sync();
         Scheduler.Advance(Settings().FlushTimeout - TimeSpan.FromMilliseconds(1));
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Scheduler.Advance(TimeSpan.FromMilliseconds(1));

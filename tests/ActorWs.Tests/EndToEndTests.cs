@@ -2,29 +2,25 @@ using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
-using Akka.TestKit;
 using ActorWs.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
 
 /// <summary>End to end on loopback: our client and server, .NET's ClientWebSocket, and Kestrel.</summary>
-public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
+public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    private static WebSocketSettings Quiet(string extra = "") => TestConfig.Settings("actorws.trace-lifecycle = off\n" + extra);
 
     [Fact]
     public async Task Our_client_echoes_text_and_binary_with_our_server_and_closes_cleanly()
     {
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), Quiet());
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), TestSettings.Create());
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, server.Uri, app.Ref, Quiet());
+        WebSocketClient.Connect(Sys, server.Uri, app.Ref, TestSettings.Create());
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("héllo"));
         Assert.Equal("héllo", app.ExpectMsg<TextReceived>(Wait).Text);
@@ -43,9 +39,10 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var trace = CreateTestProbe();
         Sys.EventStream.Subscribe(trace.Ref, typeof(LifecycleEvent));
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), Quiet());
+        var quiet = TestSettings.Create(traceLifecycle: false);
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), quiet);
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, server.Uri, app.Ref, Quiet());
+        WebSocketClient.Connect(Sys, server.Uri, app.Ref, quiet);
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("quiet"));
         app.ExpectMsg<TextReceived>(Wait);
@@ -59,7 +56,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     public async Task ClientWebSocket_talks_to_our_server_text_binary_and_close_handshake()
     {
         var events = CreateTestProbe();
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(events.Ref), Quiet());
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(events.Ref), TestSettings.Create());
         using var ws = new ClientWebSocket();
         using var cts = new CancellationTokenSource(Wait);
         await ws.ConnectAsync(server.Uri, cts.Token);
@@ -96,7 +93,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     public async Task ClientWebSocket_closing_first_gets_its_code_echoed_and_the_handler_its_reason()
     {
         var events = CreateTestProbe();
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(events.Ref), Quiet());
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(events.Ref), TestSettings.Create());
         using var ws = new ClientWebSocket();
         using var cts = new CancellationTokenSource(Wait);
         await ws.ConnectAsync(server.Uri, cts.Token);
@@ -138,7 +135,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         await web.StartAsync();
         var url = new Uri(web.Urls.First());
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{url.Port}/echo"), app.Ref, Quiet());
+        WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{url.Port}/echo"), app.Ref, TestSettings.Create());
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("to kestrel"));
         Assert.Equal("to kestrel", app.ExpectMsg<TextReceived>(Wait).Text);
@@ -238,7 +235,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         const int connections = 100, messages = 1000;
         // 200 sockets open at once on a loaded machine: the opening handshakes get a minute (the
         // test is not about their timeout; in a double CI run one took more than the 10 s default).
-        var settings = Quiet("actorws { handshake.timeout = 60s, connect-timeout = 60s }");
+        var settings = TestSettings.Create("actorws { handshake.timeout = 60s, reconnect.connect-timeout = 60s }");
         var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(), settings);
         var report = CreateTestProbe();
         for (int i = 0; i < connections; i++)
@@ -255,47 +252,5 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
             done.Add(d.Id);
         }
         Assert.Equal(connections, done.Count);
-    }
-}
-
-/// <summary>The client's ReconnectSupervisor in real time: reconnect after an abnormal close, not after a clean one.</summary>
-public sealed class ClientReconnectTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
-{
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    private static WebSocketSettings Reconnecting() => TestConfig.Settings("""
-        actorws.trace-lifecycle = off
-        actorws.reconnect { enabled = on, min-backoff = 50ms, first-delay-max = 200ms, max-backoff = 1s }
-        """);
-
-    [Fact]
-    public async Task Client_reconnects_after_the_server_aborts_TCP_and_stops_after_a_clean_1000()
-    {
-        var serverSide = CreateTestProbe();
-        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(serverSide.Ref), Reconnecting());
-        var app = CreateTestProbe();
-        var supervisor = WebSocketClient.Connect(Sys, server.Uri, app.Ref, Reconnecting());
-        Watch(supervisor);
-
-        app.ExpectMsg<Opened>(Wait);
-        var first = serverSide.ExpectMsg<Opened>(Wait).Connection;
-        first.Tell(Abort.Instance); // the server drops TCP with no closing handshake
-        serverSide.ExpectMsg<Closed>(Wait);
-        var lost = app.ExpectMsg<Closed>(Wait);
-        Assert.Equal(CloseCodes.AbnormalClosure, lost.Code);
-        Assert.False(lost.WasClean);
-        Assert.Equal(1, app.ExpectMsg<Reconnecting>(Wait).Attempt);
-
-        var again = app.ExpectMsg<Opened>(Wait); // the ReconnectSupervisor connected anew
-        serverSide.ExpectMsg<Opened>(Wait);
-        again.Connection.Tell(new SendText("after reconnect"));
-        Assert.Equal("after reconnect", app.ExpectMsg<TextReceived>(Wait).Text);
-
-        again.Connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
-        var closed = app.ExpectMsg<Closed>(Wait);
-        Assert.Equal((CloseCodes.NormalClosure, true), (closed.Code, closed.WasClean));
-        ExpectTerminated(supervisor, Wait); // no reconnect after a clean close
-        // Only the supervisor's connections talk to the app, and they stopped before it did.
-        Assert.False(app.HasMessages);
     }
 }

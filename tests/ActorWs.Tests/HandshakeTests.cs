@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using System.Text;
-using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using Xunit.Abstractions;
@@ -12,7 +10,7 @@ namespace ActorWs.Tests;
 /// by a raw socket: every refused request gets its HTTP status, the server closes TCP, and the
 /// connection never reaches OPEN (no handler, reader or writer is started).
 /// </summary>
-public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
+public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -21,17 +19,17 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
         var trace = CreateTestProbe();
         Sys.EventStream.Subscribe(trace.Ref, typeof(LifecycleEvent));
         var handlers = CreateTestProbe();
-        var server = await WebSocketServer.StartAsync(Sys, ForwardingHandler.Props(handlers.Ref), TestConfig.Settings(extra));
+        var server = await WebSocketServer.StartAsync(Sys, ForwardingHandler.Props(handlers.Ref), TestSettings.Create(extra, traceLifecycle: true));
         return (server, trace, handlers);
     }
 
     /// <summary>Sends the request, reads the response until the server closes TCP, returns the status line.</summary>
     private static async Task<string> ExchangeAsync(WebSocketServer server, byte[] request, TimeSpan? timeout = null)
     {
-        using var socket = await RawSocket.ConnectAsync(server.Endpoint);
+        using var peer = await RawPeer.ConnectAsync(server.Endpoint);
         if (request.Length > 0)
-            await socket.SendAsync(request, SocketFlags.None);
-        var response = Encoding.ASCII.GetString(await RawSocket.ReadToEndAsync(socket, timeout ?? Wait));
+            await peer.SendAsync(request);
+        var response = Encoding.ASCII.GetString(await peer.ReadToEndAsync(timeout ?? Wait));
         return response.Split("\r\n")[0];
     }
 
@@ -54,26 +52,26 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
     public async Task Valid_request_gets_101_with_the_accept_for_its_key()
     {
         var (server, _, handlers) = await StartAsync();
-        using var socket = await RawSocket.ConnectAsync(server.Endpoint);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(Wire.Request()), SocketFlags.None);
-        var head = await RawSocket.ReadHeadAsync(socket, Wait);
+        using var peer = await RawPeer.ConnectAsync(server.Endpoint);
+        await peer.SendAsync(Wire.Ascii(Wire.UpgradeRequest()));
+        var head = await peer.ReadHeadAsync(Wait) ?? throw new Xunit.Sdk.XunitException("TCP closed before the response head ended");
         Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
         Assert.Contains("Upgrade: websocket\r\n", head);
         Assert.Contains("Connection: Upgrade\r\n", head);
-        Assert.Contains($"Sec-WebSocket-Accept: {Wire.ExpectedAccept}\r\n", head);
+        Assert.Contains($"Sec-WebSocket-Accept: {Wire.SampleAccept}\r\n", head);
         handlers.ExpectMsg<ForwardingHandler.Started>(Wait);
         Assert.Equal("/chat", handlers.ExpectMsg<Opened>(Wait).Path);
     }
 
     public static TheoryData<string, string, string> Refusals => new()
     {
-        { "no key", Wire.Request(key: ""), "400" },
-        { "key of 15 bytes", Wire.Request(key: Convert.ToBase64String(new byte[15])), "400" },
-        { "key of 17 bytes", Wire.Request(key: Convert.ToBase64String(new byte[17])), "400" },
-        { "version 8", Wire.Request(wsVersion: "8"), "426" },
-        { "POST", Wire.Request(method: "POST"), "405" },
-        { "HTTP/1.0", Wire.Request(version: "HTTP/1.0"), "400" },
-        { "no Upgrade header", Wire.Request(upgrade: ""), "426" },
+        { "no key", Wire.UpgradeRequest(key: null), "400" },
+        { "key of 15 bytes", Wire.UpgradeRequest(key: Convert.ToBase64String(new byte[15])), "400" },
+        { "key of 17 bytes", Wire.UpgradeRequest(key: Convert.ToBase64String(new byte[17])), "400" },
+        { "version 8", Wire.UpgradeRequest(version: "8"), "426" },
+        { "POST", Wire.UpgradeRequest(method: "POST"), "405" },
+        { "HTTP/1.0", Wire.UpgradeRequest(httpVersion: "HTTP/1.0"), "400" },
+        { "no Upgrade header", Wire.UpgradeRequest(upgrade: null), "426" },
         { "not HTTP", "hello\r\n\r\n", "400" },
     };
 
@@ -91,9 +89,9 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
     public async Task Version_8_is_answered_426_naming_version_13()
     {
         var (server, _, _) = await StartAsync();
-        using var socket = await RawSocket.ConnectAsync(server.Endpoint);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(Wire.Request(wsVersion: "8")), SocketFlags.None);
-        var response = Encoding.ASCII.GetString(await RawSocket.ReadToEndAsync(socket, Wait));
+        using var peer = await RawPeer.ConnectAsync(server.Endpoint);
+        await peer.SendAsync(Wire.Ascii(Wire.UpgradeRequest(version: "8")));
+        var response = Encoding.ASCII.GetString(await peer.ReadToEndAsync(Wait));
         Assert.StartsWith("HTTP/1.1 426 Upgrade Required\r\n", response);
         Assert.Contains("Sec-WebSocket-Version: 13\r\n", response);
     }
@@ -102,7 +100,7 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
     public async Task Head_over_the_size_limit_gets_431_and_TCP_closed()
     {
         var (server, trace, handlers) = await StartAsync("actorws.handshake.max-head-size = 1 KiB");
-        var request = Wire.Request(extraHeaders: $"X-Padding: {new string('a', 2000)}\r\n");
+        var request = Wire.UpgradeRequest(extraHeaders: $"X-Padding: {new string('a', 2000)}\r\n");
         var statusLine = await ExchangeAsync(server, Encoding.ASCII.GetBytes(request));
         Assert.StartsWith("HTTP/1.1 431 ", statusLine);
         AssertNeverOpened(trace, handlers);
@@ -136,9 +134,9 @@ public sealed class HandshakeTests(ITestOutputHelper output) : Akka.TestKit.Xuni
     public void Refused_request_writes_the_status_then_closes_and_stops_the_whole_tree()
     {
         // The same at actor level, with a probe for the Akka.IO connection.
-        var c = new ProbeConnection(this, TestConfig.Settings());
+        var c = new ProbeConnection(this, TestSettings.Create());
         Watch(c.Connection);
-        c.Receive(Encoding.ASCII.GetBytes(Wire.Request(wsVersion: "8")));
+        c.Receive(Wire.Ascii(Wire.UpgradeRequest(version: "8")));
         var response = Encoding.ASCII.GetString(c.Tcp.ExpectMsg<Tcp.Write>().Data.ToArray());
         Assert.StartsWith("HTTP/1.1 426 ", response);
         c.Tcp.ExpectMsg<Tcp.Close>();

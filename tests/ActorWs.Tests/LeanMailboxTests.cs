@@ -11,7 +11,7 @@ namespace ActorWs.Tests;
 /// The lean mailbox: its queue on its own (FIFO, stash's EnqueueFirst, counts, many producers, dead
 /// letters on clean-up), then under real actors, plain and stashing, registered without app config.
 /// </summary>
-public sealed class LeanMailboxTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
+public sealed class LeanMailboxTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
     private static Envelope Env(object message) => new(message, ActorRefs.NoSender);
 

@@ -10,11 +10,11 @@ namespace ActorWs.Tests;
 /// Keep-alive (RFC 6455 §5.5.2, §5.5.3) in virtual time: a ping every interval, a pong clears the
 /// deadline, and a silent peer gets a 1011 close and then a TCP abort.
 /// </summary>
-public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.VirtualTime, output: output)
+public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.VirtualTime, output: output)
 {
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private static WebSocketSettings KeepAlive() => TestConfig.Settings("""
+    private static WebSocketSettings KeepAlive() => TestSettings.Create("""
         actorws.keep-alive { ping-interval = 10s, pong-timeout = 5s }
         actorws.close.timeout = 3s
         """);
@@ -31,10 +31,10 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     public void Pinger_sends_a_ping_every_interval()
     {
         var writer = CreateTestProbe();
-        var pinger = Sys.ActorOf(PingerActor.Props(TestConfig.Settings("actorws.keep-alive { ping-interval = 10s, pong-timeout = 30s }"), writer.Ref, LifecycleTrace.Off(Sys, Role.Server)));
-        this.Sync(pinger);
+        var pinger = Sys.ActorOf(PingerActor.Props(TestSettings.Create("actorws.keep-alive { ping-interval = 10s, pong-timeout = 30s }"), writer.Ref, LifecycleTrace.Off(Sys, Role.Server)));
+        pinger.Sync();
         Scheduler.Advance(TimeSpan.FromSeconds(9));
-        this.Sync(pinger);
+        pinger.Sync();
         writer.ExpectNoMsg(TimeSpan.Zero);
         for (long i = 1; i <= 3; i++)
         {
@@ -43,7 +43,7 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
             Assert.Equal(i, System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(ping.Payload));
             pinger.Tell(new PongReceived(ping.Payload));
         }
-        this.Sync(pinger);
+        pinger.Sync();
         writer.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -56,7 +56,7 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Scheduler.Advance(TimeSpan.FromSeconds(10));
         var ping = c.ExpectFrame();
         Assert.Equal(Opcode.Ping, ping.Opcode);
-        c.Receive(Wire.ClientFrame(Opcode.Pong, ping.Payload));
+        c.Receive(Wire.Frame(Opcode.Pong, ping.Payload, masked: true));
         Assert.Equal(ping.Payload, c.App.ExpectMsg<PongReceived>().Payload);
         c.Sync("pinger"); // the pong has reached the pinger too
 
@@ -66,7 +66,7 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         var second = c.ExpectFrame();
         Assert.Equal(Opcode.Ping, second.Opcode);
         Assert.NotEqual(ping.Payload, second.Payload);
-        c.Receive(Wire.ClientFrame(Opcode.Pong, second.Payload));
+        c.Receive(Wire.Frame(Opcode.Pong, second.Payload, masked: true));
         c.App.ExpectMsg<PongReceived>();
         c.Sync("pinger");
         Scheduler.Advance(TimeSpan.FromSeconds(5));
@@ -106,7 +106,7 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         c.ExpectFrame();
         Scheduler.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(CloseCodes.InternalError, c.ExpectFrame().CloseCode);
-        c.Receive(Wire.ClientClose(CloseCodes.InternalError));
+        c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(CloseCodes.InternalError), masked: true));
         c.Tcp.ExpectMsg<Tcp.Close>(); // the server closes TCP first (§7.1.1)
         c.Connection.Tell(Tcp.Closed.Instance, c.Tcp.Ref);
         var closed = c.App.ExpectMsg<Closed>();

@@ -10,7 +10,7 @@ namespace ActorWs.Tests;
 /// the same however TCP cuts the bytes, bytes after the handshake head are not lost, and each
 /// violation closes with the code of DESIGN.md's table.
 /// </summary>
-public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
+public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
     private static byte[] Stream(out List<object> expected)
     {
@@ -24,7 +24,7 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
             {
                 var data = new byte[size];
                 rng.NextBytes(data);
-                parts.Add(Wire.ClientFrame(Opcode.Binary, data));
+                parts.Add(Wire.Frame(Opcode.Binary, data, masked: true));
                 expected.Add(data);
             }
             else
@@ -34,13 +34,13 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
                 {
                     // Fragmented, with a ping in the middle (§5.4, §5.5).
                     int cut = text.Length / 2;
-                    parts.Add(Wire.ClientFrame(Opcode.Text, Encoding.UTF8.GetBytes(text[..cut]), fin: false));
-                    parts.Add(Wire.ClientFrame(Opcode.Ping, "p"u8));
-                    parts.Add(Wire.ClientFrame(Opcode.Continuation, Encoding.UTF8.GetBytes(text[cut..])));
+                    parts.Add(Wire.Frame(Opcode.Text, Encoding.UTF8.GetBytes(text[..cut]), masked: true, fin: false));
+                    parts.Add(Wire.Frame(Opcode.Ping, "p"u8, masked: true));
+                    parts.Add(Wire.Frame(Opcode.Continuation, Encoding.UTF8.GetBytes(text[cut..]), masked: true));
                 }
                 else
                 {
-                    parts.Add(Wire.ClientText(text));
+                    parts.Add(Wire.Frame(Opcode.Text, Wire.Utf8(text), masked: true));
                 }
                 expected.Add(text);
             }
@@ -65,8 +65,8 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [MemberData(nameof(Chunkings))]
     public void Same_messages_whatever_the_TCP_chunking_including_the_handshake(string chunking)
     {
-        var c = new ProbeConnection(this, TestConfig.Settings());
-        var bytes = Wire.Concat(Encoding.ASCII.GetBytes(Wire.Request()), Stream(out var expected));
+        var c = new ProbeConnection(this, TestSettings.Create());
+        var bytes = Wire.Concat(Wire.Ascii(Wire.UpgradeRequest()), Stream(out var expected));
         var rng = new Random(17);
         for (int i = 0; i < bytes.Length;)
         {
@@ -87,8 +87,8 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [Fact]
     public void Frames_in_the_same_chunk_as_the_end_of_the_handshake_are_parsed()
     {
-        var c = new ProbeConnection(this, TestConfig.Settings());
-        c.Open(sameChunk: Wire.Concat(Wire.ClientText("first"), Wire.ClientFrame(Opcode.Binary, [1, 2, 3])));
+        var c = new ProbeConnection(this, TestSettings.Create());
+        c.Open(sameChunk: Wire.Concat(Wire.Frame(Opcode.Text, Wire.Utf8("first"), masked: true), Wire.Frame(Opcode.Binary, [1, 2, 3], masked: true)));
         Assert.Equal("first", c.App.ExpectMsg<TextReceived>().Text);
         Assert.Equal([1, 2, 3], c.App.ExpectMsg<BinaryReceived>().Data);
     }
@@ -96,9 +96,9 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [Fact]
     public void Ping_is_answered_with_a_pong_of_the_same_payload()
     {
-        var c = new ProbeConnection(this, TestConfig.Settings());
+        var c = new ProbeConnection(this, TestSettings.Create());
         c.Open();
-        c.Receive(Wire.ClientFrame(Opcode.Ping, "are you there"u8));
+        c.Receive(Wire.Frame(Opcode.Ping, "are you there"u8, masked: true));
         var pong = c.ExpectFrame();
         Assert.Equal(Opcode.Pong, pong.Opcode);
         Assert.False(pong.Masked);
@@ -107,25 +107,25 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
 
     public static TheoryData<string, byte[], ushort> Violations => new()
     {
-        { "unmasked client frame", FrameEncoder.Encode(Opcode.Text, "hi"u8), CloseCodes.ProtocolError },
-        { "reserved opcode 0x3", FrameEncoder.Encode(new FrameHeader(true, 0, (Opcode)0x3, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
-        { "reserved opcode 0xB", FrameEncoder.Encode(new FrameHeader(true, 0, (Opcode)0xB, true, 0, 0x01020304), []), CloseCodes.ProtocolError },
-        { "RSV1 set", FrameEncoder.Encode(new FrameHeader(true, 0b100, Opcode.Text, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
-        { "RSV3 set", FrameEncoder.Encode(new FrameHeader(true, 0b001, Opcode.Binary, true, 2, 0x01020304), "hi"u8), CloseCodes.ProtocolError },
-        { "continuation with nothing to continue", Wire.ClientFrame(Opcode.Continuation, "x"u8), CloseCodes.ProtocolError },
-        { "1-byte close payload", Wire.ClientFrame(Opcode.Close, [3]), CloseCodes.ProtocolError },
-        { "invalid close code 1006 on the wire", Wire.ClientFrame(Opcode.Close, [0x03, 0xEE]), CloseCodes.ProtocolError },
-        { "invalid UTF-8", Wire.ClientFrame(Opcode.Text, [0x68, 0xC0, 0xAF]), CloseCodes.InvalidPayloadData },
-        { "invalid UTF-8 mid-fragment", Wire.ClientFrame(Opcode.Text, [0x68, 0xED, 0xA0, 0x80], fin: false), CloseCodes.InvalidPayloadData },
-        { "frame over max-frame-size", Wire.ClientFrame(Opcode.Binary, new byte[5000]), CloseCodes.MessageTooBig },
-        { "message over max-message-size", Wire.Concat(Wire.ClientFrame(Opcode.Binary, new byte[3000], fin: false), Wire.ClientFrame(Opcode.Continuation, new byte[3000])), CloseCodes.MessageTooBig },
+        { "unmasked client frame", Wire.Frame(Opcode.Text, "hi"u8, masked: false), CloseCodes.ProtocolError },
+        { "reserved opcode 0x3", Wire.Frame((Opcode)0x3, "hi"u8, masked: true, key: 0x01020304), CloseCodes.ProtocolError },
+        { "reserved opcode 0xB", Wire.Frame((Opcode)0xB, [], masked: true, key: 0x01020304), CloseCodes.ProtocolError },
+        { "RSV1 set", Wire.Frame(Opcode.Text, "hi"u8, masked: true, rsv: 0b100, key: 0x01020304), CloseCodes.ProtocolError },
+        { "RSV3 set", Wire.Frame(Opcode.Binary, "hi"u8, masked: true, rsv: 0b001, key: 0x01020304), CloseCodes.ProtocolError },
+        { "continuation with nothing to continue", Wire.Frame(Opcode.Continuation, "x"u8, masked: true), CloseCodes.ProtocolError },
+        { "1-byte close payload", Wire.Frame(Opcode.Close, [3], masked: true), CloseCodes.ProtocolError },
+        { "invalid close code 1006 on the wire", Wire.Frame(Opcode.Close, [0x03, 0xEE], masked: true), CloseCodes.ProtocolError },
+        { "invalid UTF-8", Wire.Frame(Opcode.Text, [0x68, 0xC0, 0xAF], masked: true), CloseCodes.InvalidPayloadData },
+        { "invalid UTF-8 mid-fragment", Wire.Frame(Opcode.Text, [0x68, 0xED, 0xA0, 0x80], masked: true, fin: false), CloseCodes.InvalidPayloadData },
+        { "frame over max-frame-size", Wire.Frame(Opcode.Binary, new byte[5000], masked: true), CloseCodes.MessageTooBig },
+        { "message over max-message-size", Wire.Concat(Wire.Frame(Opcode.Binary, new byte[3000], masked: true, fin: false), Wire.Frame(Opcode.Continuation, new byte[3000], masked: true)), CloseCodes.MessageTooBig },
     };
 
     [Theory]
     [MemberData(nameof(Violations))]
     public void Violation_closes_with_the_code_of_the_table(string what, byte[] frames, ushort code)
     {
-        var c = new ProbeConnection(this, TestConfig.Settings("""
+        var c = new ProbeConnection(this, TestSettings.Create("""
             actorws.limits.max-frame-size = 4 KiB
             actorws.limits.max-message-size = 5 KiB
             """));
@@ -146,9 +146,9 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [Fact]
     public void Unmasked_client_frame_closes_with_1002()
     {
-        var c = new ProbeConnection(this, TestConfig.Settings());
+        var c = new ProbeConnection(this, TestSettings.Create());
         c.Open();
-        c.Receive(FrameEncoder.Encode(Opcode.Text, "not masked"u8));
+        c.Receive(Wire.Frame(Opcode.Text, "not masked"u8, masked: false));
         var close = c.ExpectFrame();
         Assert.Equal(Opcode.Close, close.Opcode);
         Assert.Equal(CloseCodes.ProtocolError, close.CloseCode);

@@ -11,7 +11,7 @@ public sealed class ReconnectBackoffTests
     private static readonly TimeSpan Min = TimeSpan.FromMilliseconds(100), FirstMax = TimeSpan.FromMilliseconds(500), Max = TimeSpan.FromSeconds(2);
     private const double RandomFactor = 0.2;
 
-    private static readonly WebSocketSettings Small = TestConfig.Settings(
+    private static readonly WebSocketSettings Small = TestSettings.Create(
         "actorws.reconnect { min-backoff = 100ms, first-delay-max = 500ms, max-backoff = 2s, random-factor = 0.2 }");
 
     /// <summary>A cap far enough away that a dozen doublings stay under it.</summary>

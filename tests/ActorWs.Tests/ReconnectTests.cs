@@ -25,15 +25,17 @@ public sealed class ReconnectTests : Akka.TestKit.Xunit2.TestKit
     private static readonly TimeSpan ResetAfter = TimeSpan.FromSeconds(5);
     private const double RandomFactor = 0.2;
 
-    private static readonly WebSocketSettings Settings = TestConfig.Settings("""
+    // Traced: the lifecycle log goes to the test's output (shown when a test fails).
+    private static readonly WebSocketSettings Settings = TestSettings.Create("""
         actorws.reconnect { enabled = on, min-backoff = 100ms, first-delay-max = 500ms, max-backoff = 2s, random-factor = 0.2, reset-after = 5s }
-        """);
+        """, traceLifecycle: true);
 
     /// <summary>Bound and never listening: each connect to its port is refused at once, and no other
     /// process can take the port while the test runs.</summary>
     private readonly Socket _refusing = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
-    public ReconnectTests(ITestOutputHelper output) : base(TestConfig.VirtualTime, output: output) => this.TraceToOutput(output);
+    public ReconnectTests(ITestOutputHelper output) : base(AkkaConfig.VirtualTime, output: output) =>
+        LifecycleTap.Subscribe(Sys, e => output.WriteLine($"{e.Connection} {e}"));
 
     protected override void Dispose(bool disposing)
     {
@@ -120,10 +122,10 @@ public sealed class ReconnectTests : Akka.TestKit.Xunit2.TestKit
         {
             app.ExpectMsg<Opened>(Wait);
             var serverConnection = serverSide.ExpectMsg<Opened>(Wait).Connection;
-            this.Sync(client); // it has heard that the connection is OPEN and timed the stable period from then
+            client.Sync(); // it has heard that the connection is OPEN and timed the stable period from then
             if (up > TimeSpan.Zero)
                 Scheduler.Advance(up);
-            this.Sync(client); // and has handled the end of that period, if it came
+            client.Sync(); // and has handled the end of that period, if it came
             serverConnection.Tell(Abort.Instance);
             serverSide.ExpectMsg<Closed>(Wait);
             return ExpectLostThenReconnecting(app);

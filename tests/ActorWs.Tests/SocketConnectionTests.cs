@@ -13,7 +13,7 @@ namespace ActorWs.Tests;
 /// Akka.IO's contract (what our connection actors and their probe-driven tests rely on), read only
 /// what the kernel holds, stop reading when asked, and end TCP the way it was told to.
 /// </summary>
-public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output), IDisposable
+public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output), IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly List<Socket> _sockets = [];
@@ -35,7 +35,7 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
         _sockets.Add(peer);
         var handler = CreateTestProbe();
         // A drain far longer than any test: a loaded machine must not make the drain run out.
-        var tcp = SocketConnection.Spawn(Sys, accepted, TestConfig.Settings($"actorws.tcp {{ max-read-size = {maxReadSize}, drain-timeout = 60s }}"));
+        var tcp = SocketConnection.Spawn(Sys, accepted, TestSettings.Create($"actorws.tcp {{ max-read-size = {maxReadSize}, drain-timeout = 60s }}"));
         tcp.Tell(new Tcp.Register(handler.Ref), handler.Ref);
         return (tcp, handler, peer);
     }

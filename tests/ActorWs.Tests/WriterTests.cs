@@ -10,14 +10,14 @@ namespace ActorWs.Tests;
 /// The writer (RFC 6455 §5.1, §5.3, §6.1) with probes for TCP, the handler and the close
 /// coordinator: masking by role, coalescing while a write is in flight, and back-pressure signals.
 /// </summary>
-public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Kit, output: output)
+public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
     private (IActorRef Writer, TestProbe Tcp, TestProbe Handler, TestProbe Closer) Start(Role role, string extra = "")
     {
         var tcp = CreateTestProbe();
         var handler = CreateTestProbe();
         var closer = CreateTestProbe();
-        var settings = TestConfig.Settings(extra);
+        var settings = TestSettings.Create(extra);
         var writer = Sys.ActorOf(WriterActor.Props(role, settings, tcp.Ref, handler.Ref, closer.Ref, LifecycleTrace.Off(Sys, role)), "writer");
         return (writer, tcp, handler, closer);
     }
@@ -25,8 +25,8 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     private static List<WireFrame> ExpectWrite(TestProbe tcp, Role role, bool ack = true)
     {
         var write = tcp.ExpectMsg<Tcp.Write>();
-        // Decode before the ack: the writer's buffer goes back to the pool on the ack.
-        var frames = Wire.Decode(write.Data.ToArray(), role);
+        // Read before the ack: the writer's buffer goes back to the pool on the ack.
+        var frames = FrameReader.ReadAll(write.Data.ToArray(), role);
         if (ack)
             tcp.LastSender.Tell(write.Ack);
         return frames;
@@ -42,7 +42,7 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
             writer.Tell(new SendText($"message {i}"));
             var frame = Assert.Single(ExpectWrite(tcp, Role.Client));
             Assert.True(frame.Masked);
-            Assert.Equal($"message {i}", frame.Text); // unmasked by the decoder with the frame's key
+            Assert.Equal($"message {i}", frame.Text); // unmasked by the frame reader with the frame's key
             keys.Add(frame.MaskKey);
         }
         writer.Tell(new SendBinary([1, 2, 3]));
@@ -85,13 +85,13 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         writer.Tell(new SendPing("p"u8.ToArray()));
         writer.Tell(new SendText("three"));
         // The writer has handled the four (an Identify behind them): nothing is written before the ack.
-        this.Sync(writer);
+        writer.Sync();
         tcp.ExpectNoMsg(TimeSpan.Zero);
         firstSender.Tell(first.Ack);
         var frames = ExpectWrite(tcp, Role.Server);
         Assert.Equal(["two", "\u0002", "p", "three"], frames.Select(f => f.Text));
         Assert.Equal([Opcode.Text, Opcode.Binary, Opcode.Ping, Opcode.Text], frames.Select(f => f.Opcode));
-        this.Sync(writer);
+        writer.Sync();
         tcp.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -103,15 +103,15 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         writer.Tell(new SendBinary(chunk)); // in flight, not acked
         var first = tcp.ExpectMsg<Tcp.Write>();
         var sender = tcp.LastSender;
-        this.Sync(writer);
+        writer.Sync();
         handler.ExpectNoMsg(TimeSpan.Zero);
         writer.Tell(new SendBinary(chunk)); // 1208 bytes buffered > 1024
         Assert.True(handler.ExpectMsg<SendBufferHigh>().BufferedBytes > 1024);
         writer.Tell(new SendBinary(chunk)); // signalled once only
         sender.Tell(first.Ack);
         var second = tcp.ExpectMsg<Tcp.Write>();
-        Assert.Equal(2, Wire.Decode(second.Data.ToArray(), Role.Server).Count);
-        this.Sync(writer);
+        Assert.Equal(2, FrameReader.ReadAll(second.Data.ToArray(), Role.Server).Count);
+        writer.Sync();
         handler.ExpectNoMsg(TimeSpan.Zero); // 1208 bytes still in flight
         tcp.LastSender.Tell(second.Ack);
         Assert.Equal(0, handler.ExpectMsg<SendBufferDrained>().BufferedBytes);
@@ -122,7 +122,7 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     {
         var tcp = CreateTestProbe();
         var parent = CreateTestProbe();
-        var settings = TestConfig.Settings("actorws.write { high-watermark = 1 KiB, max-buffered = 2 KiB }");
+        var settings = TestSettings.Create("actorws.write { high-watermark = 1 KiB, max-buffered = 2 KiB }");
         Sys.ActorOf(StepParent.Props(WriterActor.Props(Role.Server, settings, tcp.Ref, parent.Ref, parent.Ref, LifecycleTrace.Off(Sys, Role.Server)), "writer", parent.Ref));
         var writer = parent.ExpectMsg<IActorRef>();
         for (int i = 0; i < 4; i++)
@@ -139,10 +139,10 @@ public sealed class WriterTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         writer.Tell(new SendText("too late")); // refused: nothing after our close frame (§5.5.1)
         var frame = Assert.Single(ExpectWrite(tcp, Role.Server));
         Assert.Equal(Opcode.Close, frame.Opcode);
-        Assert.Equal(4000, frame.CloseCode);
+        Assert.Equal<ushort?>(4000, frame.CloseCode);
         Assert.Equal("bye", frame.CloseReason);
         closer.ExpectMsg<WriterActor.CloseFrameWritten>();
-        this.Sync(writer); // "too late" was handled: had it been written, the write would be queued now
+        writer.Sync(); // "too late" was handled: had it been written, the write would be queued now
         tcp.ExpectNoMsg(TimeSpan.Zero);
     }
 

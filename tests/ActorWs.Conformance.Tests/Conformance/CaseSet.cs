@@ -13,13 +13,13 @@ public sealed class CaseSet
     private static readonly Role[] BothRoles = [Role.Server, Role.Client];
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly Dictionary<string, (Func<RawPeer, Task> Run, Role[] Roles, CaseOptions? Options)> _cases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<CasePeer, Task> Run, Role[] Roles, CaseOptions? Options)> _cases = new(StringComparer.Ordinal);
     private readonly List<string> _order = new();
 
-    public void Add(string name, Func<RawPeer, Task> run, params Role[] roles) => Add(name, null, run, roles);
+    public void Add(string name, Func<CasePeer, Task> run, params Role[] roles) => Add(name, null, run, roles);
 
     /// <summary>A case whose ActorWs side needs other settings or virtual time.</summary>
-    public void Add(string name, CaseOptions? options, Func<RawPeer, Task> run, params Role[] roles)
+    public void Add(string name, CaseOptions? options, Func<CasePeer, Task> run, params Role[] roles)
     {
         _cases.Add(name, (run, roles.Length == 0 ? BothRoles : roles, options));
         _order.Add(name);
@@ -39,13 +39,7 @@ public sealed class CaseSet
     public async Task RunAsync(string name, Role role)
     {
         var (run, _, options) = _cases[name];
-        await using var peer = await RawPeer.OpenAsync(role, options);
+        await using var peer = await CasePeer.OpenAsync(role, options);
         await run(peer).WaitAsync(CaseTimeout);
     }
 }
-
-/// <summary>What a case changes on the ActorWs side.</summary>
-/// <param name="Config">HOCON over the tests' settings, e.g. <c>actorws.close.timeout = 1s</c>.</param>
-/// <param name="VirtualTime">Run in an actor system of its own whose scheduler the case advances
-/// (<see cref="RawPeer.Scheduler"/>), so a timeout is tested without waiting for it.</param>
-public sealed record CaseOptions(string? Config = null, bool VirtualTime = false);

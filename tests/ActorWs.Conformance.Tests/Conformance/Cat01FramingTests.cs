@@ -27,7 +27,7 @@ public sealed class Cat01FramingTests
             });
             set.Add($"1.2.{i + 1} binary, {length} bytes", async p =>
             {
-                await p.EchoAsync(Opcode.Binary, Wire.Random(length, length));
+                await p.EchoAsync(Opcode.Binary, Wire.RandomBytes(length, length));
                 await p.CloseAsync();
             });
         }
@@ -43,7 +43,7 @@ public sealed class Cat01FramingTests
             });
             set.Add($"1.2.{8 + i} binary, {length} bytes in TCP chunks of {chop}", async p =>
             {
-                await p.EchoAsync(Opcode.Binary, Wire.Random(length, chop), chop);
+                await p.EchoAsync(Opcode.Binary, Wire.RandomBytes(length, chop), chop);
                 await p.CloseAsync();
             });
         }
@@ -56,17 +56,17 @@ public sealed class Cat01FramingTests
         });
         set.Add("1.3.2 16-bit length for a 5-byte payload (not minimal)", async p =>
         {
-            await p.SendAsync(Wire.NonMinimalLength(Opcode.Binary, Wire.Utf8("hello"), p.Masks, 2));
+            await p.SendAsync(Wire.Frame(Opcode.Binary, Wire.Utf8("hello"), p.Masks, lengthForm: 16));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         set.Add("1.3.3 64-bit length for a 200-byte payload (not minimal)", async p =>
         {
-            await p.SendAsync(Wire.NonMinimalLength(Opcode.Binary, Wire.Random(200), p.Masks, 8));
+            await p.SendAsync(Wire.Frame(Opcode.Binary, Wire.RandomBytes(200), p.Masks, lengthForm: 64));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         set.Add("1.3.4 64-bit length with its most significant bit set", async p =>
         {
-            await p.SendAsync(Wire.Length64MsbSet(p.Masks));
+            await p.SendAsync(Wire.RawHeader(fin: true, rsv: 0, (int)Opcode.Binary, p.Masks, 0x8000_0000_0000_0010UL, lengthForm: 64));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         return set;

@@ -21,8 +21,8 @@ public sealed class Cat02PingTests
             ("2.1 ping without payload", [], 0),
             ("2.2 ping with a small text payload", Wire.Utf8("Hello, world!"), 0),
             ("2.3 ping with a small binary payload", Wire.Hex("00 FF FE FD FC FB 00 FF"), 0),
-            ("2.4 ping with 125 bytes (the maximum)", Wire.Random(125, 24), 0),
-            ("2.6 ping with 125 bytes in TCP chunks of 1 byte", Wire.Random(125, 26), 1),
+            ("2.4 ping with 125 bytes (the maximum)", Wire.RandomBytes(125, 24), 0),
+            ("2.6 ping with 125 bytes in TCP chunks of 1 byte", Wire.RandomBytes(125, 26), 1),
         ];
         foreach (var (name, payload, chop) in answered)
             set.Add(name, async p =>
@@ -34,7 +34,7 @@ public sealed class Cat02PingTests
 
         set.Add("2.5 ping with 126 bytes (over 125)", async p =>
         {
-            await p.SendAsync(p.Frame(Opcode.Ping, Wire.Random(126)));
+            await p.SendAsync(p.Frame(Opcode.Ping, Wire.RandomBytes(126)));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         set.Add("2.7 unsolicited pong without payload is not answered", async p =>

@@ -13,7 +13,7 @@ public sealed class Cat05FragmentationTests
     [Theory, MemberData(nameof(Cases))]
     public Task Fragmentation(string @case, Role role) => Set.RunAsync(@case, role);
 
-    private static byte[] Cont(RawPeer p, string text, bool fin) => p.Frame(Opcode.Continuation, Wire.Utf8(text), fin);
+    private static byte[] Cont(CasePeer p, string text, bool fin) => p.Frame(Opcode.Continuation, Wire.Utf8(text), fin);
 
     private static CaseSet Build()
     {
@@ -81,12 +81,12 @@ public sealed class Cat05FragmentationTests
         });
         set.Add("5.19 new binary message inside a fragmented text", async p =>
         {
-            await p.SendAsync(p.Text("fragment1", fin: false), p.Frame(Opcode.Binary, Wire.Random(10), fin: true));
+            await p.SendAsync(p.Text("fragment1", fin: false), p.Frame(Opcode.Binary, Wire.RandomBytes(10), fin: true));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         set.Add("5.20 new text message (FIN=0) inside a fragmented binary", async p =>
         {
-            await p.SendAsync(p.Frame(Opcode.Binary, Wire.Random(10), fin: false), p.Text("fragment2", fin: false));
+            await p.SendAsync(p.Frame(Opcode.Binary, Wire.RandomBytes(10), fin: false), p.Text("fragment2", fin: false));
             await p.ExpectFailAsync(CloseCodes.ProtocolError);
         });
         set.Add("5.21 text in 1-byte fragments, code points split across fragments", async p =>
@@ -114,7 +114,7 @@ public sealed class Cat05FragmentationTests
         });
         set.Add("5.24 binary in 1,000 fragments with a ping after every 100th", async p =>
         {
-            var data = Wire.Random(1000 * 37, 524);
+            var data = Wire.RandomBytes(1000 * 37, 524);
             var frames = new List<byte[]>();
             for (int i = 0; i < 1000; i++)
             {

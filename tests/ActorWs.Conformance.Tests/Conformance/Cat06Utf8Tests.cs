@@ -65,7 +65,7 @@ public sealed class Cat06Utf8Tests
     [Theory, MemberData(nameof(Cases))]
     public Task Utf8(string @case, Role role) => Set.RunAsync(@case, role);
 
-    private static byte[][] OneByteFragments(RawPeer p, byte[] bytes) =>
+    private static byte[][] OneByteFragments(CasePeer p, byte[] bytes) =>
         bytes.Select((b, i) => p.Frame(i == 0 ? Opcode.Text : Opcode.Continuation, [b], fin: i == bytes.Length - 1)).ToArray();
 
     private static CaseSet Build()

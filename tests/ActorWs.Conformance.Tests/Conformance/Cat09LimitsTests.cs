@@ -19,7 +19,7 @@ public sealed class Cat09LimitsTests
     private static string Size(int bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MiB" : bytes >= 1024 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
 
     private static byte[] Payload(Opcode opcode, int length) =>
-        opcode == Opcode.Text ? Wire.Utf8(Wire.Text(length)) : Wire.Random(length, length);
+        opcode == Opcode.Text ? Wire.Utf8(Wire.Text(length)) : Wire.RandomBytes(length, length);
 
     private static CaseSet Build()
     {

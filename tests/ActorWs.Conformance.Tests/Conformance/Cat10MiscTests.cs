@@ -18,7 +18,7 @@ public sealed class Cat10MiscTests
         foreach (var (opcode, n, type) in new[] { (Opcode.Text, 1, "text"), (Opcode.Binary, 2, "binary") })
             set.Add($"10.1.{n} {type} message of 64 KiB in 1,300-byte frames", async p =>
             {
-                var payload = opcode == Opcode.Text ? Wire.Utf8(Wire.Text(64 << 10)) : Wire.Random(64 << 10, 10);
+                var payload = opcode == Opcode.Text ? Wire.Utf8(Wire.Text(64 << 10)) : Wire.RandomBytes(64 << 10, 10);
                 var frames = new List<byte[]>();
                 for (int offset = 0; offset < payload.Length; offset += 1300)
                 {

@@ -43,7 +43,7 @@ public abstract class ClientInteropTests(PeerKind kind)
         var peer = await PeerProcess.StartServer(kind);
         var system = TestSystem.System;
         var events = new HandlerEvents(system);
-        var name = TestSystem.UniqueName("ws-client");
+        var name = UniqueName.For("ws-client");
         var client = WebSocketClient.Connect(system, new Uri(peer.Url), events.Actor, settings ?? TestSystem.Settings, name);
         try
         {
@@ -105,8 +105,15 @@ public abstract class ClientInteropTests(PeerKind kind)
         public DataFramesRead(ActorSystem system, string connection)
         {
             var writer = _frames.Writer;
-            _subscriber = system.ActorOf(Props.Create(() => new Filter(connection, writer)));
-            system.EventStream.Subscribe(_subscriber, typeof(LifecycleEvent));
+            _subscriber = LifecycleTap.Subscribe(system, e =>
+            {
+                if (e.Connection != connection || e is not { Direction: Direction.Received, Category: TraceCategory.Frame })
+                    return;
+                // "opcode=TEXT fin=0 masked=0 len=8 payload=...": keep the opcode and FIN of data frames.
+                var words = e.Message.Split(' ');
+                if (words[0] is "opcode=TEXT" or "opcode=BINARY" or "opcode=CONT")
+                    writer.TryWrite($"{words[0]} {words[1]}");
+            });
         }
 
         /// <summary>The frames of the next message, as "opcode=X fin=N", up to the one with FIN set.</summary>
@@ -121,18 +128,6 @@ public abstract class ClientInteropTests(PeerKind kind)
         }
 
         public void Dispose() => _subscriber.Tell(PoisonPill.Instance);
-
-        private sealed class Filter : ReceiveActor
-        {
-            public Filter(string connection, ChannelWriter<string> frames) =>
-                Receive<LifecycleEvent>(e => e.Connection == connection && e is { Direction: Direction.Received, Category: TraceCategory.Frame }, e =>
-                {
-                    // "opcode=TEXT fin=0 masked=0 len=8 payload=...": keep the opcode and FIN of data frames.
-                    var words = e.Message.Split(' ');
-                    if (words[0] is "opcode=TEXT" or "opcode=BINARY" or "opcode=CONT")
-                        frames.TryWrite($"{words[0]} {words[1]}");
-                });
-        }
     }
 
     [Fact]
@@ -215,13 +210,10 @@ public abstract class ClientInteropTests(PeerKind kind)
         Assert.Equal([typeof(Closed), typeof(EndOfEvents)], s.Events.Seen.SkipWhile(e => e is not Closed).Select(e => e.GetType()));
     }
 
+    /// <summary>A marker sent to the handler's collector after the connection stopped: whatever the
+    /// connection told the handler is in front of it.</summary>
+    private sealed record EndOfEvents
+    {
+        public static readonly EndOfEvents Instance = new();
+    }
 }
-
-internal sealed record EndOfEvents
-{
-    public static readonly EndOfEvents Instance = new();
-}
-
-public sealed class ActorWsClientToNodeServerTests() : ClientInteropTests(PeerKind.Node);
-
-public sealed class ActorWsClientToPythonServerTests() : ClientInteropTests(PeerKind.Python);

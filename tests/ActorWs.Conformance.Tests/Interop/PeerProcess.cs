@@ -13,47 +13,6 @@ using System.Threading.Tasks;
 
 namespace ActorWs.Conformance.Tests.Interop;
 
-/// <summary>Which independent WebSocket implementation a peer process uses.</summary>
-public enum PeerKind
-{
-    /// <summary>Node.js with the "ws" library (tests/interop/node-*.js).</summary>
-    Node,
-
-    /// <summary>Debian's /usr/bin/python3 with python3-websockets (tests/interop/py-*.py).</summary>
-    Python,
-
-    /// <summary>Headless /usr/bin/chromium driven by playwright-core (client only: tests/interop/browser-client.js).</summary>
-    Browser,
-}
-
-/// <summary>A "CLOSED &lt;code&gt; &lt;reason&gt;" line printed by an echo-server peer.</summary>
-public sealed record PeerCloseRecord(int? Code, string Reason, string RawLine)
-{
-    public override string ToString() => RawLine;
-}
-
-/// <summary>Outcome of running a client peer to completion.</summary>
-public sealed record PeerRunResult(
-    PeerKind Kind,
-    int ExitCode,
-    bool TimedOut,
-    IReadOnlyList<string> PassLines,
-    IReadOnlyList<string> FailLines,
-    int? DonePassed,
-    int? DoneFailed,
-    string Output)
-{
-    /// <summary>True when the client exited 0, did not time out and reported no failures.</summary>
-    public bool Succeeded => ExitCode == 0 && !TimedOut && FailLines.Count == 0 && DoneFailed == 0;
-
-    /// <summary>True when a "PASS &lt;caseName&gt;" line (optionally followed by a note) was printed.</summary>
-    public bool Passed(string caseName) =>
-        PassLines.Any(l => l == "PASS " + caseName || l.StartsWith("PASS " + caseName + " ", StringComparison.Ordinal));
-
-    public override string ToString() =>
-        $"{Kind} client exit={ExitCode} timedOut={TimedOut} passed={PassLines.Count} failed={FailLines.Count}\n{Output}";
-}
-
 /// <summary>
 /// Runs an interop peer (tests/interop) as an external process: an echo server (Node ws / Python websockets)
 /// or a client script (Node ws / Python websockets / headless Chromium) that runs the interop cases.
@@ -65,7 +24,6 @@ public sealed class PeerProcess : IAsyncDisposable
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(15);
-    private static readonly Lazy<string?> LazyRepoRoot = new(FindRepoRoot);
     private static readonly Lazy<string?> LazyNodePath = new(() => FindOnPath("node"));
     private static readonly Lazy<string?> LazyPythonProblem = new(CheckPythonWebsockets);
 
@@ -136,7 +94,7 @@ public sealed class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>The repository root (the folder holding ActorWs.sln), or null when it cannot be found.</summary>
-    public static string? RepoRoot => LazyRepoRoot.Value;
+    public static string? RepoRoot => Repository.Root;
 
     /// <summary>tests/interop under the repository root.</summary>
     public static string InteropDir =>
@@ -385,23 +343,6 @@ public sealed class PeerProcess : IAsyncDisposable
         psi.Environment.Remove("PYTHONPATH"); // use Debian's own python3-websockets only
         psi.Environment.Remove("PYTHONHOME");
         return new Process { StartInfo = psi, EnableRaisingEvents = true };
-    }
-
-    private static string? FindRepoRoot()
-    {
-        string? fromEnv = Environment.GetEnvironmentVariable("ACTORWS_REPO_ROOT");
-        if (!string.IsNullOrEmpty(fromEnv) && File.Exists(Path.Combine(fromEnv, "ActorWs.sln")))
-            return Path.GetFullPath(fromEnv);
-
-        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "ActorWs.sln"))) return dir.FullName;
-            }
-        }
-
-        return null;
     }
 
     private static string? FindOnPath(string exe)

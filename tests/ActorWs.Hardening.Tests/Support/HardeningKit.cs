@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Event;
 using Akka.TestKit;
 using Xunit.Abstractions;
@@ -11,42 +10,21 @@ namespace ActorWs.Hardening.Tests.Support;
 
 /// <summary>
 /// The base of every hardening test: an actor system of its own (Akka's own log at ERROR only, so
-/// that thousands of expected 1002s do not flood the output, and every Error event captured), the
-/// settings a test changes on top of the shipped defaults, and the measurements the tests share:
-/// live connection actors, the sockets held on the server's port.
+/// that thousands of expected 1002s do not flood the output, and every Error event captured), and
+/// the measurements the tests share: live connection actors, the sockets held on the server's port.
+/// Settings come from ActorWs.Testing's <see cref="TestSettings"/>, with what a test changes on top.
 /// </summary>
 public abstract class HardeningKit(ITestOutputHelper output, bool virtualTime = false)
-    : Akka.TestKit.Xunit2.TestKit(virtualTime ? VirtualTimeConfig.WithFallback(SystemConfig) : SystemConfig, output: output)
+    : Akka.TestKit.Xunit2.TestKit(virtualTime ? AkkaConfig.Quiet + "\n" + AkkaConfig.VirtualTime : AkkaConfig.Quiet, output: output)
 {
-    private static readonly Config SystemConfig = ConfigurationFactory.ParseString("""
-        akka.loggers = ["Akka.Event.DefaultLogger, Akka"]
-        akka.loglevel = ERROR
-        akka.stdout-loglevel = ERROR
-        akka.log-dead-letters = off
-        akka.log-dead-letters-during-shutdown = off
-        """);
-
-    /// <summary>Akka's timers (close, FIN-wait, handshake and keep-alive timeouts) fire only when a
-    /// test advances <see cref="Scheduler"/>; sockets, and the waits of the tests on them, stay real.</summary>
-    private static readonly Config VirtualTimeConfig = ConfigurationFactory.ParseString(
-        "akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"");
-
-    private static int _names;
     private ErrorLog? _errors;
 
     protected ITestOutputHelper Out { get; } = output;
 
-    /// <summary>The virtual clock of a kit made with <c>virtualTime: true</c>.</summary>
+    /// <summary>The virtual clock of a kit made with <c>virtualTime: true</c>: Akka's timers (close,
+    /// FIN-wait, handshake and keep-alive timeouts) fire only when a test advances it; sockets, and
+    /// the waits of the tests on them, stay real.</summary>
     protected TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
-
-    /// <summary>Returns once the actor at <paramref name="path"/> has handled every message sent to
-    /// it before this call (an Identify through its mailbox); fails if there is none.</summary>
-    protected async Task<IActorRef> SyncAsync(ActorPath path)
-    {
-        // Timed out in real time: in virtual time an Ask's own timeout would never fire.
-        var id = await Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(path)).WaitAsync(TimeSpan.FromSeconds(30));
-        return id.Subject ?? throw new Xunit.Sdk.XunitException($"no actor at {path}");
-    }
 
     /// <summary>Every Akka Error log event since <see cref="CaptureErrors"/> was called.</summary>
     protected IReadOnlyCollection<Error> Errors => _errors?.Events ?? (IReadOnlyCollection<Error>)Array.Empty<Error>();
@@ -58,24 +36,9 @@ public abstract class HardeningKit(ITestOutputHelper output, bool virtualTime = 
         Sys.EventStream.Subscribe(collector, typeof(Error));
     }
 
-    /// <summary>The shipped defaults (config/actorws.hocon) on an ephemeral loopback port, with no
-    /// keep-alive pings (a raw peer would have to answer them) and no reconnect, then
-    /// <paramref name="extra"/> (HOCON inside <c>actorws { }</c>).</summary>
-    protected static WebSocketSettings Settings(string extra = "") => WebSocketSettings.Create(ConfigurationFactory.ParseString($$"""
-        actorws {
-          host = "127.0.0.1"
-          port = 0
-          keep-alive.ping-interval = 0s
-          reconnect.enabled = off
-          {{extra}}
-        }
-        """));
-
-    protected static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref _names)}";
-
     protected async Task<WebSocketServer> StartServerAsync(WebSocketSettings settings, IActorRef? monitor = null, Props? handler = null)
     {
-        var server = await WebSocketServer.StartAsync(Sys, handler ?? EchoHandler.Props(monitor), settings, UniqueName("ws-server"));
+        var server = await WebSocketServer.StartAsync(Sys, handler ?? EchoHandler.Props(monitor), settings, UniqueName.For("ws-server"));
         Assert.Equal(IPAddress.Loopback, server.Endpoint.Address);
         return server;
     }
@@ -85,13 +48,12 @@ public abstract class HardeningKit(ITestOutputHelper output, bool virtualTime = 
     protected Akka.TestKit.TestProbe TraceProbe(Func<LifecycleEvent, bool> filter)
     {
         var probe = CreateTestProbe();
-        Sys.EventStream.Subscribe(Sys.ActorOf(Props.Create(() => new TraceFilter(probe.Ref, filter))), typeof(LifecycleEvent));
+        LifecycleTap.Subscribe(Sys, e =>
+        {
+            if (filter(e))
+                probe.Tell(e);
+        });
         return probe;
-    }
-
-    private sealed class TraceFilter : ReceiveActor
-    {
-        public TraceFilter(IActorRef probe, Func<LifecycleEvent, bool> filter) => Receive<LifecycleEvent>(e => filter(e), e => probe.Tell(e));
     }
 
     /// <summary>The server's connection actors that are alive now: the children of

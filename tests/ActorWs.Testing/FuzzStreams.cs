@@ -1,11 +1,11 @@
 using ActorWs.Protocol;
 
-namespace ActorWs.Protocol.Tests;
+namespace ActorWs.Testing;
 
 /// <summary>
 /// Byte streams for fuzzing, shared by the protocol core's fuzz tests and the live-server fuzz test
-/// in ActorWs.Hardening.Tests (which compiles this file in): valid frame sequences, and mutations
-/// of them as a mutation fuzzer makes them.
+/// in ActorWs.Hardening.Tests: valid frame sequences, built with <see cref="Wire"/>, and mutations of
+/// them as a mutation fuzzer makes them.
 /// </summary>
 public static class FuzzStreams
 {
@@ -17,21 +17,22 @@ public static class FuzzStreams
         for (int i = 0; i < count; i++)
         {
             var opcode = random.Next(5) switch { 0 => Opcode.Ping, 1 => Opcode.Pong, 2 => Opcode.Text, _ => Opcode.Binary };
-            int length = opcode.IsControl() ? random.Next(0, 126) : random.Next(3) switch { 0 => random.Next(0, 126), 1 => random.Next(126, 1000), _ => random.Next(65536, 70000) };
-            var payload = opcode == Opcode.Text ? System.Text.Encoding.UTF8.GetBytes(new string('é', length / 2)) : RandomBytes(random, length);
-            if (!opcode.IsControl() && random.Next(3) == 0 && payload.Length > 2)
+            bool control = opcode is Opcode.Ping or Opcode.Pong;
+            int length = control ? random.Next(0, 126) : random.Next(3) switch { 0 => random.Next(0, 126), 1 => random.Next(126, 1000), _ => random.Next(65536, 70000) };
+            var payload = opcode == Opcode.Text ? Wire.Utf8(new string('é', length / 2)) : Wire.RandomBytes(random, length);
+            if (!control && random.Next(3) == 0 && payload.Length > 2)
             {
                 int cut = random.Next(1, payload.Length);
-                output.AddRange(FrameEncoder.Encode(opcode, payload.AsSpan(0, cut), fin: false, masked));
-                output.AddRange(FrameEncoder.Encode(Opcode.Continuation, payload.AsSpan(cut), fin: true, masked));
+                output.AddRange(Wire.Frame(opcode, payload.AsSpan(0, cut), masked, fin: false));
+                output.AddRange(Wire.Frame(Opcode.Continuation, payload.AsSpan(cut), masked, fin: true));
             }
             else
             {
-                output.AddRange(FrameEncoder.Encode(opcode, payload, fin: true, masked));
+                output.AddRange(Wire.Frame(opcode, payload, masked));
             }
         }
         if (random.Next(4) == 0)
-            output.AddRange(FrameEncoder.Encode(Opcode.Close, new CloseStatus(1000, "bye").ToPayload(), masked: masked));
+            output.AddRange(Wire.Frame(Opcode.Close, Wire.ClosePayload(1000, "bye"), masked));
         return output.ToArray();
     }
 
@@ -60,12 +61,5 @@ public static class FuzzStreams
             }
         }
         return bytes.ToArray();
-    }
-
-    public static byte[] RandomBytes(Random random, int length)
-    {
-        var bytes = new byte[length];
-        random.NextBytes(bytes);
-        return bytes;
     }
 }
