@@ -8,7 +8,7 @@ namespace ActorWs.Tests;
 /// <summary>
 /// The reader (RFC 6455 §5, §6.2) inside a server connection whose TCP is a probe: frames come out
 /// the same however TCP cuts the bytes, bytes after the handshake head are not lost, and each
-/// violation closes with the code of DESIGN.md's table.
+/// violation closes with the code of the close-code policy (docs/ARCHITECTURE.md).
 /// </summary>
 public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace ActorWs.Tests;
 
 /// <summary>
-/// The connection's supervisor strategy turns a child's failure into a close code (DESIGN.md's
-/// table), only that connection is closed, and its whole actor tree stops.
+/// The connection's supervisor strategy turns a child's failure into a close code (the close-code
+/// policy in docs/ARCHITECTURE.md), only that connection is closed, and its whole actor tree stops.
 /// </summary>
 public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output)
 {
