@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Configuration;
+using ActorWs.Logging;
 using Serilog;
 using Serilog.Events;
-using ActorWs.Logging;
 
 namespace ActorWs.Demo;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
-using ActorWs.Dispatch;
 using ActorWs.Client;
 using ActorWs.Connection;
+using ActorWs.Dispatch;
 
 namespace ActorWs;
 

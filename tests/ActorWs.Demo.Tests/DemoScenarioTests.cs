@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Configuration;
 using ActorWs.Demo;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Demo.Tests;
 

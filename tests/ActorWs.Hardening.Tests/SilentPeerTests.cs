@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using ActorWs.Hardening.Tests.Support;
+using ActorWs.Logging;
 using ActorWs.Protocol;
 using Xunit.Abstractions;
-using ActorWs.Logging;
 
 namespace ActorWs.Hardening.Tests;
 

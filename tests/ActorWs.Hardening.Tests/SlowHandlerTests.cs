@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using ActorWs.Hardening.Tests.Support;
-using Xunit.Abstractions;
 using ActorWs.Logging;
+using Xunit.Abstractions;
 
 namespace ActorWs.Hardening.Tests;
 

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
-using ActorWs.Dispatch;
-using ActorWs.Protocol;
-using ActorWs.Logging;
 using ActorWs.Connection;
+using ActorWs.Dispatch;
+using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Client;
 

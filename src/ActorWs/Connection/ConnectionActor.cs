@@ -4,10 +4,10 @@ using Akka.Actor;
 using Akka.Actor.Internal;
 using Akka.Event;
 using Akka.IO;
-using ActorWs.Protocol;
 using ActorWs.Dispatch;
-using ActorWs.Transport;
 using ActorWs.Logging;
+using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs.Connection;
 

@@ -1,5 +1,5 @@
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Connection;
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.IO;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Connection;
 

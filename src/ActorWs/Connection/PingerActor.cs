@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Akka.Actor;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Connection;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Connection;
 

@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Connection;
 

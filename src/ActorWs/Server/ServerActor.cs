@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using ActorWs.Connection;
 using ActorWs.Dispatch;
+using ActorWs.Logging;
 using ActorWs.Protocol;
 using ActorWs.Transport;
-using ActorWs.Logging;
-using ActorWs.Connection;
 
 namespace ActorWs.Server;
 

@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Akka.Actor;
 using ActorWs.Conformance.Tests.Support;
-using ActorWs.Protocol;
 using ActorWs.Logging;
+using ActorWs.Protocol;
 
 namespace ActorWs.Conformance.Tests.Interop;
 

@@ -3,8 +3,8 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using Akka.TestKit;
-using Xunit.Abstractions;
 using ActorWs.Logging;
+using Xunit.Abstractions;
 
 namespace ActorWs.Hardening.Tests.Support;
 
