@@ -89,6 +89,13 @@ public enum ViolationKind
     PathNotFound,
     /// <summary>An Origin the server does not accept (§4.2.2 item 4, /origin/; §10.2).</summary>
     OriginNotAllowed,
+    /// <summary>A Sec-WebSocket-Protocol that is not a comma-separated list of one or more tokens
+    /// (§4.1, §4.2.1 item 8, §11.3.4: <c>1#token</c>; RFC 9110 §5.6.1, §5.6.2).</summary>
+    SubprotocolMalformed,
+    /// <summary>A subprotocol offered twice (§4.1: the values "MUST all be unique strings").</summary>
+    SubprotocolDuplicated,
+    /// <summary>A Sec-WebSocket-Extensions that does not follow the grammar of §9.1 (§4.2.1 item 9).</summary>
+    ExtensionsMalformed,
 
     // The server's opening handshake, as the client validates it, §4.1.
 
@@ -102,7 +109,9 @@ public enum ViolationKind
     AcceptMismatch,
     /// <summary>An extension the client did not ask for (§4.1, check 5).</summary>
     UnrequestedExtension,
-    /// <summary>A subprotocol the client did not ask for (§4.1, check 6).</summary>
+    /// <summary>A subprotocol the client did not ask for, or one when it asked for none; also a
+    /// Sec-WebSocket-Protocol in the response that is not exactly one of the offered names (a list,
+    /// or the field twice: §11.3.4, "MUST NOT appear more than once in an HTTP response") (§4.1, check 6).</summary>
     UnrequestedSubprotocol,
 }
 
@@ -137,7 +146,8 @@ public static class ViolationKinds
         ViolationKind.OriginNotAllowed => 403,
         ViolationKind.NotHttp or ViolationKind.MalformedHead or ViolationKind.HttpVersionTooOld
             or ViolationKind.HostMissing or ViolationKind.HostDuplicated or ViolationKind.ConnectionUpgradeMissing
-            or ViolationKind.KeyMissing or ViolationKind.KeyDuplicated or ViolationKind.KeyInvalid => 400,
+            or ViolationKind.KeyMissing or ViolationKind.KeyDuplicated or ViolationKind.KeyInvalid
+            or ViolationKind.SubprotocolMalformed or ViolationKind.SubprotocolDuplicated or ViolationKind.ExtensionsMalformed => 400,
         _ => null,
     };
 

@@ -95,7 +95,7 @@ public class ClientHandshakeTests
         var client = ClientHandshake.Create(new Uri("ws://example.com/"));
         var validated = client.Validate(Response(client));
         Assert.True(validated.IsComplete, validated.Violation?.Reason);
-        Assert.Equal("HTTP/1.1 101 Switching Protocols", validated.Value.StartLine);
+        Assert.Equal("HTTP/1.1 101 Switching Protocols", validated.Value.Head.StartLine);
         Assert.Null(Check(client, Response(client, upgrade: "WebSocket", connection: "upgrade")));
     }
 

@@ -33,20 +33,65 @@ public static class Handshake
     }
 }
 
-/// <summary>A refusal of the opening handshake: the HTTP status, a reason a person can read, and
-/// any header the status calls for (such as Sec-WebSocket-Version with 426, §4.4).</summary>
-public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
+/// <summary>
+/// A refusal of the opening handshake: the HTTP status, a reason a person can read, any header the
+/// status calls for (such as Sec-WebSocket-Version with 426, §4.4, or the application's
+/// WWW-Authenticate with 401) and a short body (the reason, unless another is given). Built from a
+/// violation (§4.2.1: "an appropriate error code") or by the application deciding an upgrade.
+/// </summary>
+public sealed record HandshakeRejection
 {
+    /// <summary>
+    /// A refusal the server decides. Throws an <see cref="ArgumentException"/> for a status outside
+    /// 300–599 (a refusal is no success, and a 3xx may send the client elsewhere, §4.1: "MAY redirect"),
+    /// a header name that is not a token, a value with CR, LF, NUL or another control character, or
+    /// a name the core writes itself (<see cref="HttpResponse.ReservedHeaders"/>).
+    /// </summary>
+    /// <param name="statusCode">The status, 300–599.</param>
+    /// <param name="reason">Why, for people and logs; the body when <paramref name="body"/> is null.</param>
+    /// <param name="headers">Extra header fields, in order; a Content-Type replaces the default text/plain.</param>
+    /// <param name="body">The body, sent as UTF-8; null sends the reason and a newline.</param>
+    public HandshakeRejection(int statusCode, string reason, IReadOnlyList<KeyValuePair<string, string>>? headers = null, string? body = null)
+        : this(CheckStatus(statusCode), reason,
+            HttpSyntax.CheckFields(headers, HttpResponse.ReservedHeaders, "the core frames the response itself (RFC 9112 §6.3, §9.6)", nameof(headers)),
+            body, kind: null)
+    {
+    }
+
     /// <summary>The answer to a bad opening handshake (§4.2.1, §4.2.2): the status and the headers
     /// follow from the violation's kind.</summary>
     public HandshakeRejection(ProtocolViolation violation)
-        : this(violation.HttpStatus ?? 400, violation.Reason, HeadersFor(violation.Kind))
+        : this(violation.HttpStatus ?? 400, violation.Reason, HeadersFor(violation.Kind), body: null, violation.Kind)
     {
-        Kind = violation.Kind;
     }
 
-    /// <summary>The rule the client broke; null for a refusal that is no violation (such as a timeout).</summary>
+    private HandshakeRejection(int statusCode, string reason, KeyValuePair<string, string>[] headers, string? body, ViolationKind? kind)
+    {
+        StatusCode = statusCode;
+        Reason = reason ?? throw new ArgumentNullException(nameof(reason));
+        Headers = Array.AsReadOnly(headers);
+        Body = body ?? reason + "\n";
+        Kind = kind;
+    }
+
+    /// <summary>The HTTP status.</summary>
+    public int StatusCode { get; }
+
+    /// <summary>Why, for people and logs.</summary>
+    public string Reason { get; }
+
+    /// <summary>The header fields sent besides the core's own (Connection, Content-Type, Content-Length).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The body, sent as UTF-8.</summary>
+    public string Body { get; }
+
+    /// <summary>The rule the client broke; null for a refusal that is no violation (such as a timeout, or the application's).</summary>
     public ViolationKind? Kind { get; }
+
+    private static int CheckStatus(int statusCode) => statusCode is >= 300 and <= 599
+        ? statusCode
+        : throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "a refusal has a 3xx, 4xx or 5xx status (RFC 6455 §4.1, §4.2.1)");
 
     private static KeyValuePair<string, string>[] HeadersFor(ViolationKind kind) => kind switch
     {
@@ -59,34 +104,55 @@ public sealed record HandshakeRejection(int StatusCode, string Reason, IReadOnly
         _ => [],
     };
 
-    /// <summary>The HTTP response that refuses the upgrade, with its headers and the reason as a short body.</summary>
+    /// <summary>The HTTP response that refuses the upgrade: the status, <c>Connection: close</c>, a
+    /// Content-Type (text/plain unless the headers name one), the Content-Length, the headers and the body.</summary>
     public byte[] ToResponse()
     {
-        var body = Reason + "\n";
-        var sb = new StringBuilder();
-        sb.Append("HTTP/1.1 ").Append(StatusCode).Append(' ').Append(StatusText(StatusCode)).Append("\r\n");
-        sb.Append("Connection: close\r\n");
-        sb.Append("Content-Type: text/plain; charset=utf-8\r\n");
-        sb.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(body)).Append("\r\n");
-        foreach (var (name, value) in Headers ?? [])
-            sb.Append(name).Append(": ").Append(value).Append("\r\n");
-        sb.Append("\r\n").Append(body);
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        var body = Encoding.UTF8.GetBytes(Body);
+        var framing = HttpResponse.Framing(body.Length);
+        KeyValuePair<string, string>[] ownFields = Headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            ? framing
+            : [framing[0], new("Content-Type", "text/plain; charset=utf-8"), framing[1]];
+        return HttpResponse.Write(StatusCode, ownFields, Headers, body);
     }
 
-    /// <summary>The reason phrase for an HTTP status.</summary>
+    /// <summary>The reason phrase for an HTTP status (RFC 9110 §15, RFC 6585); "Error" for another
+    /// 4xx or 5xx, and empty for another status (a reason phrase may be empty, RFC 9112 §4).</summary>
     public static string StatusText(int status) => status switch
     {
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
         408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
         426 => "Upgrade Required",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
-        _ => "Error",
+        >= 400 and <= 599 => "Error",
+        _ => "",
     };
 
     /// <summary>The status, its phrase and the reason.</summary>

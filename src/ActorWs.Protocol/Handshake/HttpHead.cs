@@ -8,44 +8,35 @@ namespace ActorWs.Protocol;
 /// </summary>
 public sealed class HttpHead
 {
-    private readonly List<KeyValuePair<string, string>> _fields;
+    private readonly ReadOnlyMultiMap _fields;
 
     private HttpHead(string startLine, List<KeyValuePair<string, string>> fields)
     {
         StartLine = startLine;
-        _fields = fields;
+        _fields = new ReadOnlyMultiMap(fields, ignoreCase: true);
     }
 
     /// <summary>The request line or status line.</summary>
     public string StartLine { get; }
 
-    /// <summary>The header fields in order, repeated ones kept.</summary>
+    /// <summary>The header fields in order, repeated ones kept; immutable.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Fields => _fields;
 
+    /// <summary>The header fields in order, repeated ones kept, names case-insensitive (RFC 9110 §5.1).</summary>
+    public ReadOnlyMultiMap Headers => _fields;
+
     /// <summary>All values of a field, in order.</summary>
-    public IEnumerable<string> Values(string name) =>
-        _fields.Where(f => f.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value);
+    public IEnumerable<string> Values(string name) => _fields.Values(name);
 
     /// <summary>The field's value if it appears exactly once; null if absent.</summary>
-    public string? Single(string name, out int count)
-    {
-        string? value = null;
-        count = 0;
-        foreach (var v in Values(name))
-        {
-            value = v;
-            count++;
-        }
-        return count == 1 ? value : null;
-    }
+    public string? Single(string name, out int count) => _fields.Single(name, out count);
 
     /// <summary>The field's value if it appears exactly once; null otherwise.</summary>
-    public string? this[string name] => Single(name, out _);
+    public string? this[string name] => _fields[name];
 
     /// <summary>Whether a comma-separated field (such as Connection or Upgrade) holds a token,
     /// compared case-insensitively (RFC 6455 §4.2.1).</summary>
-    public bool HasToken(string name, string token) =>
-        Values(name).SelectMany(v => v.Split(',')).Any(t => t.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
+    public bool HasToken(string name, string token) => _fields.HasToken(name, token);
 
     /// <summary>Parses a head that ends with CRLFCRLF, as <see cref="HttpHeadReader"/> yields it.</summary>
     public static ProtocolResult<HttpHead> Parse(ReadOnlySpan<byte> head)

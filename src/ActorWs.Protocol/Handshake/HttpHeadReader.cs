@@ -26,10 +26,6 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
     private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
     private static ReadOnlySpan<byte> HttpVersionPrefix => "HTTP/"u8;
 
-    /// <summary>tchar (RFC 9110 §5.6.2): what a method token is made of.</summary>
-    private static readonly SearchValues<byte> TokenChars = SearchValues.Create(
-        "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
     private readonly int _maxHeadBytes = maxHeadBytes;
     private readonly HttpHeadKind _kind = kind;
     private byte[]? _buffer;
@@ -118,7 +114,7 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
                     return false;
                 _startChecked = true; // the method token is complete
             }
-            else if (!TokenChars.Contains(b))
+            else if (!HttpSyntax.TokenBytes.Contains(b))
             {
                 return false;
             }
