@@ -3,15 +3,10 @@ using System.Text;
 namespace ActorWs.Protocol.Tests;
 
 /// <summary>Requests and responses for the tests of the application's door (request view,
-/// subprotocols, extensions, plain HTTP answers, refusals).</summary>
+/// subprotocols, extensions, plain HTTP answers, refusals); the RFC's sample key and accept are
+/// the kit's (<c>Wire.SampleKey</c>, <c>Wire.SampleAccept</c>).</summary>
 internal static class DoorRequests
 {
-    /// <summary>The key of the RFC's sample handshake (§1.3, §4.2.2).</summary>
-    public const string SampleKey = "dGhlIHNhbXBsZSBub25jZQ==";
-
-    /// <summary>The Sec-WebSocket-Accept for <see cref="SampleKey"/> (§1.3).</summary>
-    public const string SampleAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-
     /// <summary>A head: the start line, the lines, the empty line.</summary>
     public static byte[] Head(string startLine, params IEnumerable<string> lines) =>
         Encoding.Latin1.GetBytes(startLine + "\r\n" + string.Concat(lines.Select(l => l + "\r\n")) + "\r\n");
