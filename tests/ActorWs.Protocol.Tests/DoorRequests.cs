@@ -12,16 +12,19 @@ internal static class DoorRequests
         Encoding.Latin1.GetBytes(startLine + "\r\n" + string.Concat(lines.Select(l => l + "\r\n")) + "\r\n");
 
     /// <summary>The sample upgrade request of RFC 6455 §1.3 without its subprotocol line, plus <paramref name="extra"/>.</summary>
-    public static byte[] Upgrade(string target = "/chat", params IEnumerable<string> extra) => Head($"GET {target} HTTP/1.1",
-        new[]
-        {
-            "Host: server.example.com",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            $"Sec-WebSocket-Key: {SampleKey}",
-            "Origin: http://example.com",
-            "Sec-WebSocket-Version: 13",
-        }.Concat(extra));
+    public static byte[] Upgrade(string target = "/chat", params IEnumerable<string> extra) =>
+        Head($"GET {target} HTTP/1.1", SampleUpgradeLines.Concat(extra));
+
+    /// <summary>The header lines of RFC 6455 §1.3's sample upgrade request, without its subprotocol line.</summary>
+    public static readonly string[] SampleUpgradeLines =
+    [
+        "Host: server.example.com",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        $"Sec-WebSocket-Key: {SampleKey}",
+        "Origin: http://example.com",
+        "Sec-WebSocket-Version: 13",
+    ];
 
     /// <summary>The view of a head, which must be well-formed.</summary>
     public static HttpRequestView View(byte[] head)

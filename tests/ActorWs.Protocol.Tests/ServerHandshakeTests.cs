@@ -7,15 +7,7 @@ public class ServerHandshakeTests
 {
     private const string SampleKey = "dGhlIHNhbXBsZSBub25jZQ==";
 
-    private static readonly string[] ValidLines =
-    [
-        "Host: server.example.com",
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        $"Sec-WebSocket-Key: {SampleKey}",
-        "Origin: http://example.com",
-        "Sec-WebSocket-Version: 13",
-    ];
+    private static readonly string[] ValidLines = DoorRequests.SampleUpgradeLines;
 
     private static byte[] Request(string startLine, IEnumerable<string> lines) =>
         Encoding.ASCII.GetBytes(startLine + "\r\n" + string.Concat(lines.Select(l => l + "\r\n")) + "\r\n");
