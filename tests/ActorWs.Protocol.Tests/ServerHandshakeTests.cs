@@ -108,6 +108,8 @@ public class ServerHandshakeTests
         var response = Encoding.UTF8.GetString(rejection.ToResponse());
         Assert.StartsWith("HTTP/1.1 426 Upgrade Required\r\n", response);
         Assert.Contains("\r\nSec-WebSocket-Version: 13\r\n", response);
+        // RFC 9110 §15.5.22: every 426 names the protocol to upgrade to.
+        Assert.Contains("\r\nUpgrade: websocket\r\n", response);
     }
 
     [Fact]

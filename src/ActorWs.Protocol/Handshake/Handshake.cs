@@ -97,10 +97,11 @@ public sealed record HandshakeRejection
     {
         // RFC 9110 §15.5.6: a 405 lists the methods the resource allows.
         ViolationKind.MethodNotGet => [new("Allow", "GET")],
-        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to (and §7.8: Upgrade goes with the
+        // upgrade connection option, listed beside the close one).
         ViolationKind.UpgradeMissing => [new("Upgrade", "websocket"), new("Connection", "Upgrade")],
-        // §4.4: the versions this server speaks.
-        ViolationKind.UnsupportedVersion => [new("Sec-WebSocket-Version", Handshake.Version)],
+        // §4.4: the versions this server speaks; a 426 all the same (RFC 9110 §15.5.22).
+        ViolationKind.UnsupportedVersion => [new("Upgrade", "websocket"), new("Connection", "Upgrade"), new("Sec-WebSocket-Version", Handshake.Version)],
         _ => [],
     };
 
