@@ -123,10 +123,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     private void ScheduleReconnect()
     {
         var delay = _backoff.Next();
-        if (_trace.Enabled)
-            _trace.ReconnectScheduled(_backoff.Attempt, delay, _backoff.Attempt == 1
-                ? $"random first delay in {_settings.ReconnectMinBackoff.TotalSeconds:0.00}–{_settings.ReconnectFirstDelayMax.TotalSeconds:0.00} s"
-                : $"the first delay, {_backoff.FirstDelay.TotalSeconds:0.00} s, doubling with jitter up to {_settings.ReconnectMaxBackoff.TotalSeconds:0.###} s");
+        _trace.ReconnectScheduled(_backoff.Attempt, delay, _backoff.FirstDelay, _settings);
         Timers.StartSingleTimer(Reconnect.Instance, Reconnect.Instance, delay);
         _handler.Tell(new Reconnecting(_backoff.Attempt, delay));
     }

@@ -326,10 +326,16 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Error, TraceCategory.Actor, $"connection actor failed: {failure.GetType().Name}: {failure.Message} -> ReconnectSupervisor: Stop, no reconnect");
     }
 
-    public void ReconnectScheduled(int attempt, TimeSpan delay, string rule)
+    /// <summary>Reconnect <paramref name="attempt"/> waits <paramref name="delay"/>: a random first
+    /// one, or <paramref name="firstDelay"/> doubled with jitter.</summary>
+    public void ReconnectScheduled(int attempt, TimeSpan delay, TimeSpan firstDelay, WebSocketSettings settings)
     {
-        if (Enabled)
-            Emit(Direction.Local, TraceCategory.Retry, $"reconnect #{attempt} in {delay.TotalSeconds:0.00} s ({rule}; RFC 6455 §7.2.3)");
+        if (!Enabled)
+            return;
+        var rule = attempt == 1
+            ? $"random first delay in {settings.ReconnectMinBackoff.TotalSeconds:0.00}–{settings.ReconnectFirstDelayMax.TotalSeconds:0.00} s"
+            : $"the first delay, {firstDelay.TotalSeconds:0.00} s, doubling with jitter up to {settings.ReconnectMaxBackoff.TotalSeconds:0.###} s";
+        Emit(Direction.Local, TraceCategory.Retry, $"reconnect #{attempt} in {delay.TotalSeconds:0.00} s ({rule}; RFC 6455 §7.2.3)");
     }
 
     public void ConnectionStable(TimeSpan resetAfter)
