@@ -33,9 +33,6 @@ public sealed class HttpHeadReader(int maxHeadBytes, HttpHeadKind kind) : IDispo
     private int _startLineOffset = -1; // where the start line begins, once a byte other than CR/LF came
     private bool _startChecked;        // the start line's first word has been seen whole and is valid
 
-    /// <summary>The most bytes a head may have.</summary>
-    public int MaxHeadBytes => _maxHeadBytes;
-
     /// <summary>Bytes of the head seen so far (all of it once complete, CRLFCRLF included).</summary>
     public int Length => _length;
 

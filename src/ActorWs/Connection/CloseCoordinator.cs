@@ -44,6 +44,8 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     {
         public static readonly FlushTimedOut Instance = new();
     }
+    /// <summary>The id of the one Identify sent through the handler (a coordinator flushes once).</summary>
+    private const string FlushMarker = "close-flush";
 
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
@@ -58,7 +60,6 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     private bool _closeFrameWritten;
     private bool _finished;
     private Action? _afterFlush;         // what to do once the handler has caught up
-    private int _flushes;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -113,13 +114,13 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
             Finish(new Closed(f.Code, f.Reason, false));
             return;
         }
+        var status = new CloseStatus(f.Code, f.Reason);
         if (f.ReaderAlive)
         {
-            StartClosing(new CloseStatus(f.Code, f.Reason), failing: true);
+            StartClosing(status, failing: true);
             return;
         }
         // The reader failed on what the peer sent; the messages it read before that get their answers first.
-        var status = new CloseStatus(f.Code, f.Reason);
         (_sent, _failing) = (status, true); // what the handler hears if TCP goes meanwhile
         AfterHandlerCaughtUp(() =>
         {
@@ -144,7 +145,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
             return;
         }
         _afterFlush = then;
-        _handler.Tell(new Identify(++_flushes), Self);
+        _handler.Tell(new Identify(FlushMarker), Self);
         Timers.StartSingleTimer(FlushTimedOut.Instance, FlushTimedOut.Instance, _settings.FlushTimeout);
         Become(Flushing);
     }
@@ -153,7 +154,7 @@ internal sealed class CloseCoordinator : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ActorIdentity id when id.MessageId is int n && n == _flushes:
+            case ActorIdentity { MessageId: FlushMarker }:
             case FlushTimedOut:
                 Timers.Cancel(FlushTimedOut.Instance);
                 var then = _afterFlush!;
