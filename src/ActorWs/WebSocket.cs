@@ -79,7 +79,22 @@ public static class WebSocket
     /// <see cref="SendText"/>, <see cref="SendBinary"/> and <see cref="SendPing"/> at once and passes
     /// <see cref="Close"/> and <see cref="Abort"/> on to the connection actor: one actor hop less per
     /// message than through the connection actor. It stops when the connection closes.</summary>
-    public sealed record Opened(IActorRef Connection, Role Role, EndPoint? RemoteAddress, string Path) : Event;
+    public sealed record Opened(IActorRef Connection, Role Role, EndPoint? RemoteAddress, string Path) : Event
+    {
+        /// <summary>Server: the client's request (immutable; headers, cookies, decoded query), as the
+        /// <see cref="UpgradeDecider"/> saw it. Client: null.</summary>
+        public HttpRequestView? Request { get; init; }
+
+        /// <summary>The subprotocol agreed on (RFC 6455 §1.9, §4.2.2); null for none.</summary>
+        public string? Subprotocol { get; init; }
+
+        /// <summary>The extensions agreed on (§9); ActorWs negotiates none yet, so always empty.</summary>
+        public IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
+
+        /// <summary>Server: the value the decider's <see cref="UpgradeDecision.Accept"/> gave this
+        /// connection (the authenticated user, say); null for none, and for a client.</summary>
+        public object? State { get; init; }
+    }
 
     /// <summary>A whole text message, validated as UTF-8.</summary>
     public sealed record TextReceived(string Text) : Event;
@@ -107,6 +122,11 @@ public static class WebSocket
     /// </summary>
     public sealed record Closed(ushort Code, string Reason, bool WasClean, bool WillReconnect = false) : Event, IDeadLetterSuppression
     {
+        /// <summary>Client: the server answered the opening handshake but did not accept it (a refusal
+        /// with its status, headers and body, or a 101 that broke a rule); the code is then 1006.
+        /// Null otherwise.</summary>
+        public HandshakeFailedException? HandshakeFailure { get; init; }
+
         /// <summary>The code with its meaning, the reason and how it ended, for logs.</summary>
         public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean}{(WillReconnect ? ", reconnecting" : "")})";
     }

@@ -20,16 +20,22 @@ public static class WebSocketClient
     /// the messages and <see cref="Closed"/> of each connection, and <see cref="Reconnecting"/>
     /// before each reconnect. Returns the client's actor, to which the handler may also send its
     /// commands; they go to the current connection (see <see cref="ReconnectSupervisor"/> for
-    /// commands sent while there is none).</summary>
+    /// commands sent while there is none). A server that refuses the upgrade is reported in
+    /// <see cref="Closed.HandshakeFailure"/>, and retried only for a 5xx, 408 or 429. Throws an
+    /// <see cref="ArgumentException"/> for a URI that is not ws:// or <paramref name="options"/> that
+    /// cannot be sent.</summary>
     public static IActorRef Connect(ActorSystem system, Uri uri, IActorRef handler,
-        WebSocketSettings? settings = null, string name = "ws-client")
+        WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null)
     {
         if (uri.Scheme != "ws")
             throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
         settings ??= WebSocketSettings.Create(system.Settings.Config);
+        options ??= WebSocketClientOptions.Default;
+        // Checked here, where the application can catch it, rather than in each connection.
+        options.CreateRequest(uri, settings);
         Transport.Preload.Before(system);
         if (!settings.ReconnectEnabled)
-            return system.ActorOf(ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(system), name);
-        return system.ActorOf(ReconnectSupervisor.Props(settings, uri, handler, name).UseLeanMailbox(system), name);
+            return system.ActorOf(ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(system), name);
+        return system.ActorOf(ReconnectSupervisor.Props(settings, uri, options, handler, name).UseLeanMailbox(system), name);
     }
 }

@@ -32,13 +32,16 @@ public sealed class WebSocketServer
     public Uri Uri => new($"ws://{Endpoint}{Settings.Path ?? "/"}");
 
     /// <summary>Binds and returns once the server is listening. Settings default to the
-    /// <c>actorws</c> section of the system's configuration.</summary>
-    public static async Task<WebSocketServer> StartAsync(ActorSystem system, Props handlerProps, WebSocketSettings? settings = null, string name = "ws-server")
+    /// <c>actorws</c> section of the system's configuration. With a <paramref name="decider"/>, every
+    /// request — each valid upgrade, and each plain HTTP request — is put to it (the application's
+    /// door: authentication, subprotocol, health checks); without one, every valid upgrade is accepted.</summary>
+    public static async Task<WebSocketServer> StartAsync(ActorSystem system, Props handlerProps, WebSocketSettings? settings = null,
+        string name = "ws-server", UpgradeDecider? decider = null)
     {
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         var address = await ResolveAsync(settings.Host);
         var bound = new TaskCompletionSource<ServerActor.Listening>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, bound)).UseLeanMailbox(system), name);
+        var actor = system.ActorOf(Props.Create(() => new ServerActor(settings, new IPEndPoint(address, settings.Port), handlerProps, decider, bound)).UseLeanMailbox(system), name);
         var listening = await bound.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return new WebSocketServer(actor, listening, settings);
     }

@@ -16,6 +16,8 @@ public sealed record WebSocketSettings
     public string? Path { get; init; }
     /// <summary>actorws.allowed-origins (RFC 6455 §10.2); null accepts any origin, or none.</summary>
     public IReadOnlySet<string>? AllowedOrigins { get; init; }
+    /// <summary>actorws.subprotocols: a server's to choose from, a client's to offer (RFC 6455 §1.9); empty for none.</summary>
+    public IReadOnlyList<string> Subprotocols { get; init; } = [];
     /// <summary>Null: derived from the descriptor limit when the server starts (auto).</summary>
     public int? MaxConnections { get; init; }
     /// <summary>The Retry-After of the 503 that refuses a connection past <see cref="MaxConnections"/>.</summary>
@@ -95,12 +97,14 @@ public sealed record WebSocketSettings
         var r = new Reader(c);
         var origins = r.Read("allowed-origins", k => c.GetStringList(k));
         var path = r.Read("path", k => c.GetString(k));
+        var subprotocols = r.Read("subprotocols", k => c.GetStringList(k));
         var settings = new WebSocketSettings
         {
             Host = r.Read("host", k => c.GetString(k), v => !string.IsNullOrWhiteSpace(v), "must not be empty"),
             Port = r.Read("port", k => c.GetInt(k), v => v is >= 0 and <= 65535, "must be 0..65535"),
             Path = path == "*" ? null : r.Check("path", path, v => v.StartsWith('/'), "must be \"*\" or start with '/'"),
             AllowedOrigins = origins.Count == 0 ? null : new HashSet<string>(origins, StringComparer.Ordinal),
+            Subprotocols = r.Check("subprotocols", subprotocols, v => IsOffer(v), "must be distinct HTTP tokens (RFC 6455 §4.1)").ToArray(),
             MaxConnections = r.Read("max-connections", k => c.GetString(k) == "auto" ? (int?)null : c.GetInt(k),
                 v => v is null or >= 1, "must be auto or at least 1"),
             RetryAfter = r.Positive("retry-after"),
@@ -142,6 +146,9 @@ public sealed record WebSocketSettings
         return settings;
     }
 
+    private static bool IsOffer(IList<string> subprotocols) =>
+        subprotocols.All(s => Protocol.HttpSyntax.IsToken(s)) && subprotocols.Distinct(StringComparer.Ordinal).Count() == subprotocols.Count;
+
     /// <summary>Reads one key at a time so that any failure names the key it came from.</summary>
     private sealed class Reader(Config config)
     {
@@ -162,7 +169,7 @@ public sealed record WebSocketSettings
         }
 
         public T Check<T>(string key, T value, Func<T, bool> valid, string rule) =>
-            valid(value) ? value : throw Invalid(key, $"{rule} (got '{value}')");
+            valid(value) ? value : throw Invalid(key, $"{rule} (got '{(value is IEnumerable<string> list ? string.Join(", ", list) : value)}')");
 
         public TimeSpan Positive(string key) => Read(key, k => config.GetTimeSpan(k), v => v > TimeSpan.Zero, "must be a positive duration");
 

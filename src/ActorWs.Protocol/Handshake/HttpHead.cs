@@ -68,5 +68,7 @@ public sealed class HttpHead
 
     private static ProtocolResult<HttpHead> Malformed(string reason) => ProtocolResult<HttpHead>.Fail(ViolationKind.MalformedHead, reason);
 
-    internal static string Printable(string s) => s.Length > 60 ? s[..60] + "…" : s;
+    /// <summary>A text from a head shortened for a log line or an error message: at most 60 characters
+    /// (a head may hold lines of kilobytes).</summary>
+    public static string Printable(string s) => s.Length > 60 ? s[..60] + "…" : s;
 }

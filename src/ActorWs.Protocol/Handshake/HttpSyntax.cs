@@ -44,14 +44,16 @@ public static class HttpSyntax
 
     /// <summary>
     /// Checks header fields the application asks the core to send; the application's mistake, so an
-    /// exception rather than a violation. Returns them as an array the caller may keep (the caller's
-    /// collection is not kept, so changing it later changes nothing).
+    /// exception rather than a violation: an <see cref="ArgumentException"/> for a name that is not a
+    /// token, a value with CR, LF, NUL, another control character or non-ASCII (no header injection),
+    /// or a reserved name. Returns them as an array the caller may keep (the caller's collection is
+    /// not kept, so changing it later changes nothing).
     /// </summary>
     /// <param name="headers">The fields, in order; null for none.</param>
     /// <param name="reserved">Names the core writes itself, compared case-insensitively (RFC 9110 §5.1).</param>
     /// <param name="why">Why the reserved names may not be given, for the exception's message.</param>
     /// <param name="paramName">The parameter the fields came in.</param>
-    internal static KeyValuePair<string, string>[] CheckFields(IEnumerable<KeyValuePair<string, string>>? headers,
+    public static KeyValuePair<string, string>[] CheckFields(IEnumerable<KeyValuePair<string, string>>? headers,
         IReadOnlyCollection<string> reserved, string why, string paramName)
     {
         if (headers is null)

@@ -43,17 +43,17 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ReconnectSupervisor(WebSocketSettings settings, Uri uri, IActorRef handler, string name)
+    public ReconnectSupervisor(WebSocketSettings settings, Uri uri, WebSocketClientOptions options, IActorRef handler, string name)
     {
         _settings = settings;
         _handler = handler;
-        _connectionProps = ConnectionActor.ForClient(settings, uri, handler, name).UseLeanMailbox(Context.System);
+        _connectionProps = ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(Context.System);
         _backoff = new ReconnectBackoff(settings, new Random());
         _trace = new LifecycleTrace(Context.System, Role.Client, name, settings.TraceLifecycle);
     }
 
-    public static Props Props(WebSocketSettings settings, Uri uri, IActorRef handler, string name) =>
-        Akka.Actor.Props.Create(() => new ReconnectSupervisor(settings, uri, handler, name));
+    public static Props Props(WebSocketSettings settings, Uri uri, WebSocketClientOptions options, IActorRef handler, string name) =>
+        Akka.Actor.Props.Create(() => new ReconnectSupervisor(settings, uri, options, handler, name));
 
     protected override void PreStart() => StartConnection();
 

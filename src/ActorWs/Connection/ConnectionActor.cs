@@ -32,13 +32,15 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private readonly Role _role;
     private readonly WebSocketSettings _settings;
     private readonly Uri? _uri;
+    private readonly WebSocketClientOptions? _options;
+    private readonly UpgradeDecider? _decider;
     private readonly Props? _handlerProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LifecycleTrace _trace;
 
     private IActorRef _handler;
     private IActorRef _tcp;
-    private EndPoint? _remote;
+    private EndPoint? _remote, _local;
     private IActorRef? _handshake, _reader, _writer, _pinger, _closer;
     private bool _finished;
     private bool _handshakeBusy;
@@ -58,21 +60,26 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     }
 
     /// <summary>A server-side connection over <paramref name="tcp"/>, the accepted socket's actor.</summary>
-    public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, Props handlerProps, string id) =>
-        Props.Create(() => new ConnectionActor(Role.Server, settings, tcp, remote, null, handlerProps, ActorRefs.Nobody, id));
+    /// <summary>The handler comes from <paramref name="handlerProps"/>, or from the <paramref name="decider"/>'s accept.</summary>
+    public static Props ForServer(WebSocketSettings settings, IActorRef tcp, EndPoint remote, EndPoint? local, Props handlerProps, UpgradeDecider? decider, string id) =>
+        Props.Create(() => new ConnectionActor(Role.Server, settings, tcp, remote, local, null, null, handlerProps, decider, ActorRefs.Nobody, id));
 
     /// <summary>A client connection to <paramref name="uri"/> whose events go to <paramref name="handler"/>.</summary>
-    public static Props ForClient(WebSocketSettings settings, Uri uri, IActorRef handler, string id) =>
-        Props.Create(() => new ConnectionActor(Role.Client, settings, ActorRefs.Nobody, null, uri, null, handler, id));
+    public static Props ForClient(WebSocketSettings settings, Uri uri, WebSocketClientOptions options, IActorRef handler, string id) =>
+        Props.Create(() => new ConnectionActor(Role.Client, settings, ActorRefs.Nobody, null, null, uri, options, null, null, handler, id));
 
-    public ConnectionActor(Role role, WebSocketSettings settings, IActorRef tcp, EndPoint? remote, Uri? uri, Props? handlerProps, IActorRef handler, string id)
+    public ConnectionActor(Role role, WebSocketSettings settings, IActorRef tcp, EndPoint? remote, EndPoint? local, Uri? uri,
+        WebSocketClientOptions? options, Props? handlerProps, UpgradeDecider? decider, IActorRef handler, string id)
     {
         _role = role;
         _settings = settings;
         _tcp = tcp;
         _remote = remote;
+        _local = local;
         _uri = uri;
+        _options = options;
         _handlerProps = handlerProps;
+        _decider = decider;
         _handler = handler;
         _trace = new LifecycleTrace(Context.System, role, id, settings.TraceLifecycle);
         // An UntypedActor with a method per state: a ReceiveActor's handler tables would cost every
@@ -121,7 +128,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         Context.Watch(_tcp);
         _tcp.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
-        _handshake = Context.ActorOf(HandshakeActor.Props(_role, _settings, _tcp, _trace, _uri).UseLeanMailbox(Context.System), "handshake");
+        var handshake = _role == Role.Server
+            ? HandshakeActor.ForServer(_settings, _tcp, _trace, _decider, _remote, _local)
+            : HandshakeActor.ForClient(_settings, _tcp, _trace, _options!.CreateRequest(_uri!, _settings));
+        _handshake = Context.ActorOf(handshake.UseLeanMailbox(Context.System), "handshake");
         Context.Watch(_handshake);
     }
 
@@ -131,7 +141,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         {
             case TcpConnected c:
                 _remote = c.Socket.RemoteEndPoint;
-                _trace.TcpConnected(_remote, c.Socket.LocalEndPoint);
+                _local = c.Socket.LocalEndPoint;
+                _trace.TcpConnected(_remote, _local);
                 _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings);
                 Register();
                 Become(Handshaking);
@@ -173,15 +184,19 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 OnOpen(opened);
                 break;
             case HandshakeActor.Failed f:
-                // A server's error response is queued before this Close, and the socket sends it first.
+                // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
-                Finish(new Closed(CloseCodes.AbnormalClosure, $"opening handshake failed: {f.Reason}", false));
+                Finish(new Closed(CloseCodes.AbnormalClosure, f.Reason, false) { HandshakeFailure = f.Error });
                 break;
+            // The handshake child waits for bytes: it ends the handshake, with what it has read (a
+            // client reading a refusal's body up to the end of the connection has all of it now).
             case Tcp.ConnectionClosed c:
-                Finish(new Closed(CloseCodes.AbnormalClosure, $"TCP closed during the opening handshake ({c.GetType().Name})", false));
+                _handshakeBusy = true;
+                _handshake.Tell(new HandshakeActor.TcpEnded($"TCP closed during the opening handshake ({c.GetType().Name})"));
                 break;
             case Terminated t when t.ActorRef.Equals(_tcp):
-                Finish(new Closed(CloseCodes.AbnormalClosure, "TCP lost during the opening handshake", false));
+                _handshakeBusy = true;
+                _handshake.Tell(new HandshakeActor.TcpEnded("TCP lost during the opening handshake"));
                 break;
             case Terminated:
                 break;
@@ -213,8 +228,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 
     private void OnOpen(HandshakeActor.Succeeded opened)
     {
-        if (_handlerProps is not null)
-            _handler = Context.ActorOf(_handlerProps, "handler");
+        if ((opened.Handler ?? _handlerProps) is { } handlerProps)
+            _handler = Context.ActorOf(handlerProps, "handler");
         Context.Watch(_handler);
         // Order matters only for the references each child needs. The writer and the handler keep
         // Akka's default mailbox, whose reused segments cost nothing per message; the others see a
@@ -231,7 +246,12 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         if (_role == Role.Client && _settings.ReconnectEnabled)
             Context.Parent.Tell(ReachedOpen.Instance);
-        _handler.Tell(new Opened(_writer, _role, _remote, opened.Path));
+        _handler.Tell(new Opened(_writer, _role, _remote, opened.Path)
+        {
+            Request = opened.Request,
+            Subprotocol = opened.Subprotocol,
+            State = opened.State,
+        });
         if (!opened.Leftover.IsEmpty)
             _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
         Become(Open);
@@ -371,8 +391,12 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     }
 
     /// <summary>A client reconnects after an abnormal close or a server that asks it to come back
-    /// later; not after a normal close or a protocol error that would only repeat.</summary>
-    public static bool ShouldReconnect(Closed closed) => closed.Code is CloseCodes.AbnormalClosure
-        or CloseCodes.InternalError or CloseCodes.GoingAway or CloseCodes.ServiceRestart
-        or CloseCodes.TryAgainLater or CloseCodes.BadGateway;
+    /// later; not after a normal close or a protocol error that would only repeat. A refused
+    /// handshake is retried only when the refusal is the server's trouble (5xx) or asks to wait
+    /// (408, 429): a 4xx such as 401 or 404 would be answered the same way again, and a 101 that
+    /// broke the RFC would break it again.</summary>
+    public static bool ShouldReconnect(Closed closed) => closed.HandshakeFailure is { } failure
+        ? failure.StatusCode is >= 500 or 408 or 429
+        : closed.Code is CloseCodes.AbnormalClosure or CloseCodes.InternalError or CloseCodes.GoingAway
+            or CloseCodes.ServiceRestart or CloseCodes.TryAgainLater or CloseCodes.BadGateway;
 }

@@ -117,18 +117,41 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Key={key} (16 random bytes, RFC 6455 §4.1)");
     }
 
-    public void RequestSent(byte[] request)
+    public void RequestSent(byte[] request, IReadOnlyList<string> subprotocols)
     {
         if (!Enabled)
             return;
         var line = Encoding.ASCII.GetString(request).Split("\r\n")[0];
-        Emit(Direction.Sent, TraceCategory.Http, $"{line} (upgrade request, {request.Length} bytes)");
+        Emit(Direction.Sent, TraceCategory.Http, $"{line} (upgrade request, {request.Length} bytes{Offer(subprotocols)})");
     }
+
+    /// <summary>", subprotocols offered: a, b" or nothing (§4.1 item 10).</summary>
+    private static string Offer(IReadOnlyList<string> subprotocols) =>
+        subprotocols.Count == 0 ? "" : $", subprotocols offered: {string.Join(", ", subprotocols)}";
 
     public void RequestReceived(int bytes)
     {
         if (Enabled)
             Emit(Direction.Received, TraceCategory.Http, $"upgrade request received ({bytes} bytes)");
+    }
+
+    public void RequestRead(HttpRequestView request)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.Http,
+                $"{request.Method} {HttpHead.Printable(request.Target)} {request.HttpVersion}{(request.IsWebSocketUpgrade ? "" : " (no WebSocket upgrade: plain HTTP)")}{Offer(request.Subprotocols)}");
+    }
+
+    public void DecisionAsked(string decider, bool isUpgrade)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Http, $"asking {decider} to decide the {(isUpgrade ? "upgrade" : "request")}");
+    }
+
+    public void DecisionMade(string decision)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Http, $"decision: {decision}");
     }
 
     public void KeyAccepted(string key, string accept)
@@ -139,11 +162,15 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
         Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Accept={accept} (base64 SHA-1 of key + GUID, RFC 6455 §4.2.2)");
     }
 
-    public void SwitchingProtocolsSent(int bytes)
+    public void SwitchingProtocolsSent(int bytes, IReadOnlyList<string> offered, string? subprotocol)
     {
         if (Enabled)
-            Emit(Direction.Sent, TraceCategory.Http, $"101 Switching Protocols ({bytes} bytes): handshake complete");
+            Emit(Direction.Sent, TraceCategory.Http, $"101 Switching Protocols ({bytes} bytes{Agreed(offered.Count > 0, subprotocol)}): handshake complete");
     }
+
+    /// <summary>", subprotocol 'a'" when one was chosen; ", no subprotocol chosen" when some were offered and none was (§4.2.2).</summary>
+    private static string Agreed(bool offered, string? subprotocol) =>
+        subprotocol is not null ? $", subprotocol '{subprotocol}'" : offered ? ", no subprotocol chosen" : "";
 
     public void ResponseReceived(int bytes)
     {
@@ -151,10 +178,16 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Received, TraceCategory.Http, $"response received ({bytes} bytes)");
     }
 
-    public void AcceptVerified(string accept)
+    public void AcceptVerified(string accept, IReadOnlyList<string> offered, string? subprotocol)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Accept verified: {accept} (RFC 6455 §4.1)");
+            Emit(Direction.Local, TraceCategory.Handshake, $"Sec-WebSocket-Accept verified: {accept} (RFC 6455 §4.1){Agreed(offered.Count > 0, subprotocol)}");
+    }
+
+    public void RefusedByServer(HandshakeRefusal refusal)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Http, $"<- {refusal} (the server refused the upgrade, RFC 6455 §4.1)");
     }
 
     public void HandshakeFailed(string reason)

@@ -55,6 +55,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
     private readonly WebSocketSettings _settings;
     private readonly IPEndPoint _endpoint;
     private readonly Props _handlerProps;
+    private readonly UpgradeDecider? _decider;
     private readonly TaskCompletionSource<Listening> _bound;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LifecycleTrace _trace;
@@ -67,8 +68,9 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ServerActor(WebSocketSettings settings, IPEndPoint endpoint, Props handlerProps, TaskCompletionSource<Listening> bound)
+    public ServerActor(WebSocketSettings settings, IPEndPoint endpoint, Props handlerProps, UpgradeDecider? decider, TaskCompletionSource<Listening> bound)
     {
+        _decider = decider;
         _settings = settings;
         _endpoint = endpoint;
         _handlerProps = handlerProps;
@@ -79,7 +81,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         {
             var id = $"conn-{++_accepted}";
             var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings, _capacity!.Release);
-            Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, _handlerProps, id).UseLeanMailbox(Context.System), id);
+            Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, a.Socket.LocalEndPoint, _handlerProps, _decider, id).UseLeanMailbox(Context.System), id);
         });
         Receive<BurstBegan>(b =>
         {

@@ -15,18 +15,19 @@ internal sealed class ProbeConnection
 {
     /// <summary>The remote address the connection is told it has: no socket is behind it.</summary>
     private static readonly IPEndPoint Peer = new(IPAddress.Loopback, 50000);
+    private static readonly IPEndPoint Local = new(IPAddress.Loopback, 8765);
 
     public TestProbe Tcp { get; }
     public TestProbe App { get; }
     public IActorRef Connection { get; }
     private readonly TestKitBase _kit;
 
-    public ProbeConnection(TestKitBase kit, WebSocketSettings settings, string id = "conn-1", Props? handler = null)
+    public ProbeConnection(TestKitBase kit, WebSocketSettings settings, string id = "conn-1", Props? handler = null, UpgradeDecider? decider = null)
     {
         _kit = kit;
         Tcp = kit.CreateTestProbe("tcp");
         App = kit.CreateTestProbe("app");
-        Connection = kit.Sys.ActorOf(ConnectionActor.ForServer(settings, Tcp.Ref, Peer, handler ?? ForwardingHandler.Props(App.Ref), id), id);
+        Connection = kit.Sys.ActorOf(ConnectionActor.ForServer(settings, Tcp.Ref, Peer, Local, handler ?? ForwardingHandler.Props(App.Ref), decider, id), id);
         Tcp.ExpectMsg<Akka.IO.Tcp.Register>();
     }
 
