@@ -117,9 +117,10 @@ public abstract record UpgradeDecision
         public Respond(int StatusCode, ReadOnlySpan<byte> Body, string? ContentType, IEnumerable<KeyValuePair<string, string>>? Headers = null)
         {
             IEnumerable<KeyValuePair<string, string>> fields = Headers ?? [];
-            if (ContentType is not null && !Body.IsEmpty)
-                fields = fields.Prepend(new("Content-Type", ContentType));
             var list = fields.ToArray();
+            // A Content-Type among the headers wins: two would contradict each other (RFC 9110 §8.3).
+            if (ContentType is not null && !Body.IsEmpty && !list.Any(h => "Content-Type".Equals(h.Key, StringComparison.OrdinalIgnoreCase)))
+                list = [new("Content-Type", ContentType), .. list];
             _response = HttpResponse.Create(StatusCode, list, Body);
             _headResponse = HttpResponse.Create(StatusCode, list, Body, omitBody: true);
             this.StatusCode = StatusCode;

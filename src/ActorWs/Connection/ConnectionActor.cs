@@ -186,7 +186,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case HandshakeActor.Failed f:
                 // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
-                Finish(new Closed(CloseCodes.AbnormalClosure, f.Reason, false) { HandshakeFailure = f.Error });
+                Finish(new Closed(CloseCodes.AbnormalClosure, f.Reason, false) { HandshakeFailure = f.Error }, plainHttp: f.PlainHttp);
                 break;
             // The handshake child waits for bytes: it ends the handshake, with what it has read (a
             // client reading a refusal's body up to the end of the connection has all of it now).
@@ -354,12 +354,17 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         return Directive.Stop;
     }
 
-    private void Finish(Closed closed)
+    /// <summary>Ends the connection. <paramref name="plainHttp"/>: it was a plain HTTP exchange, which
+    /// the trace does not report as a WebSocket that closed abnormally.</summary>
+    private void Finish(Closed closed, bool plainHttp = false)
     {
         if (_finished)
             return;
         _finished = true;
-        _trace.Closed(closed);
+        if (plainHttp)
+            _trace.PlainHttpEnded(closed.Reason);
+        else
+            _trace.Closed(closed);
         _log.Debug("WebSocket {Role} connection {Path} closed: {Closed}", _role, Self.Path, closed);
         bool reconnect = _role == Role.Client && _settings.ReconnectEnabled && !_closeAsked && ShouldReconnect(closed);
         closed = closed with { WillReconnect = reconnect };

@@ -20,7 +20,11 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     public sealed record Succeeded(string Path, ByteString Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State);
     /// <summary>The handshake ended without an upgrade; for a server, <paramref name="Status"/> is the
     /// HTTP status already sent (an error, or a plain answer), for a client the one the server refused with.</summary>
-    public sealed record Failed(string Reason, int? Status, HandshakeFailedException? Error = null);
+    public sealed record Failed(string Reason, int? Status, HandshakeFailedException? Error = null)
+    {
+        /// <summary>The request asked for no WebSocket and got the application's plain answer.</summary>
+        public bool PlainHttp { get; init; }
+    }
     /// <summary>The chunk was taken and more is needed: send the next one.</summary>
     public sealed record NeedMoreData
     {
@@ -184,7 +188,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         {
             _trace.DecisionMade($"answered {request.Http.Method} {HttpHead.Printable(request.Http.Target)} with {r.StatusCode} {HandshakeRejection.StatusText(r.StatusCode)} (plain HTTP, {r.BodyLength} bytes of body)");
             _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(r.ResponseTo(request.Http))));
-            End(new Failed($"answered with a plain HTTP {r.StatusCode}, no upgrade", r.StatusCode));
+            End(new Failed($"answered with a plain HTTP {r.StatusCode}, no upgrade", r.StatusCode) { PlainHttp = !request.IsUpgrade });
         });
         Receive<Status.Failure>(f => DecisionFailed(decider, 500, "failed", f.Cause));
         Receive<Terminated>(_ => DecisionFailed(decider, 503, "is not alive", null));
@@ -221,7 +225,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
             return;
         }
         if (_server!.Decider is not null)
-            _trace.DecisionMade($"accepted{(accepted.Subprotocol is null ? "" : $" with subprotocol '{accepted.Subprotocol}'")}{(decision.State is null ? "" : $", state {decision.State}")}");
+            _trace.DecisionMade($"accepted{(accepted.Subprotocol is null ? "" : $" with subprotocol '{accepted.Subprotocol}'")}{(decision.State is null ? "" : $", with a {decision.State.GetType().Name} for the handler")}");
         _trace.KeyAccepted(accepted.Key, accepted.Accept);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
         _trace.SwitchingProtocolsSent(accepted.Response.Length, pending.Request.Subprotocols, accepted.Subprotocol);

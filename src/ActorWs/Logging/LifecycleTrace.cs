@@ -103,6 +103,12 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
     }
 
+    public void PlainHttpEnded(string how)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.State, $"CONNECTING -> CLOSED: {how}; TCP closed after the response (RFC 9112 §9.6)");
+    }
+
     public void StoppingChild(IActorRef child)
     {
         if (Enabled)
