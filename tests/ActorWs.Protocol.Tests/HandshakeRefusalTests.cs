@@ -122,18 +122,6 @@ public class HandshakeRefusalTests
         Assert.False(body.IsComplete);
     }
 
-    [Fact]
-    public void Chunked_body_is_not_decoded_and_marked_incomplete()
-    {
-        // RFC 9112 §6.3 item 3: Transfer-Encoding decides over Content-Length; this reader does not decode chunks.
-        var reader = new HttpBodyReader(ResponseHead("HTTP/1.1 401 Unauthorized", "Transfer-Encoding: chunked", "Content-Length: 5"), 4096);
-        var read = reader.Feed("5\r\nhello\r\n0\r\n\r\n"u8);
-        Assert.True(read.IsComplete);
-        Assert.Equal(0, read.Consumed);
-        Assert.True(read.Value.Bytes.IsEmpty);
-        Assert.False(read.Value.IsComplete);
-    }
-
     [Theory]
     [InlineData("HTTP/1.1 204 No Content")]
     [InlineData("HTTP/1.1 304 Not Modified")]

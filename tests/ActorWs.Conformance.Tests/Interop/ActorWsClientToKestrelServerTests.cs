@@ -68,7 +68,7 @@ public sealed class ActorWsClientToKestrelServerTests
     }
 
     [Fact]
-    public async Task ActorWs_client_refused_by_Kestrel_with_401_sees_its_header_and_body_and_does_not_reconnect()
+    public async Task ActorWs_client_refused_by_Kestrel_with_401_sees_its_header_and_chunked_body_and_does_not_reconnect()
     {
         var body = Encoding.UTF8.GetBytes("a bearer token is needed");
         await using var web = await StartKestrelAsync(async context =>
@@ -76,9 +76,7 @@ public sealed class ActorWsClientToKestrelServerTests
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"kestrel\"";
             context.Response.ContentType = "text/plain; charset=utf-8";
-            // A Content-Length rather than Kestrel's chunked default: ActorWs reads a refusal's body
-            // by its length and keeps a chunked one undecoded (HttpBodyReader).
-            context.Response.ContentLength = body.Length;
+            // No Content-Length: Kestrel sends the body chunked (RFC 9112 §7.1), which the client decodes.
             await context.Response.Body.WriteAsync(body, context.RequestAborted);
         });
         var system = TestSystem.System;
