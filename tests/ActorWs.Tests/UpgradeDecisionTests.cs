@@ -353,6 +353,36 @@ public sealed class UpgradeDecisionTests : Akka.TestKit.Xunit2.TestKit
         await AssertStillServesAsync(server);
     }
 
+    [Fact]
+    public async Task Decision_that_never_comes_answers_503_at_the_timeout_and_the_server_goes_on()
+    {
+        // The exact moment is UpgradeDecisionTimingTests' (virtual time); here, that a real server
+        // answers and keeps serving while the task it gave up on is still pending.
+        var warnings = LogProbe<Warning>();
+        var never = new TaskCompletionSource<UpgradeDecision>();
+        var server = await StartAsync(UpgradeDecider.FromFunction((r, _) => r.Http.Path == Ok
+            ? Task.FromResult<UpgradeDecision>(new UpgradeDecision.Accept())
+            : never.Task), "actorws.handshake.timeout = 300ms");
+        var response = await ExchangeAsync(server, Wire.UpgradeRequest());
+        Assert.StartsWith("HTTP/1.1 503 Service Unavailable\r\n", response);
+        warnings.FishForMessage<Warning>(w => w.Message.ToString()!.Contains("did not decide within the handshake timeout"), Wait);
+        await AssertStillServesAsync(server);
+    }
+
+    [Fact]
+    public async Task Dead_decision_actor_answers_503_and_the_server_answers_every_request_so()
+    {
+        var door = CreateTestProbe();
+        Watch(door.Ref);
+        Sys.Stop(door.Ref);
+        ExpectTerminated(door.Ref);
+        // An hour's handshake timeout: an answer at all did not wait for it.
+        var server = await StartAsync(UpgradeDecider.FromActor(door.Ref), "actorws.handshake.timeout = 1h");
+        for (int i = 0; i < 3; i++)
+            Assert.StartsWith("HTTP/1.1 503 ", await ExchangeAsync(server, Wire.UpgradeRequest()));
+        _handlers.ExpectNoMsg(TimeSpan.Zero);
+    }
+
     // ------------------------------------------------------------------ an actor decides
 
     [Fact]
