@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
+using ActorWs.Protocol;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -100,7 +101,28 @@ public sealed class UpgradeDecisionTimingTests(ITestOutputHelper output) : Akka.
         Assert.Equal(42, c.App.ExpectMsg<Opened>().State);
         // Well past the handshake timeout, the connection is still open and reads.
         Scheduler.Advance(TimeSpan.FromSeconds(10));
-        c.Receive(Wire.Frame(ActorWs.Protocol.Opcode.Text, Wire.Utf8("still here"), masked: true));
+        c.Receive(Wire.Frame(Opcode.Text, Wire.Utf8("still here"), masked: true));
         Assert.Equal("still here", c.App.ExpectMsg<TextReceived>().Text);
+    }
+
+    [Fact]
+    public void Client_that_leaves_while_the_decider_decides_is_opened_then_closed_1006_in_the_order_it_happened()
+    {
+        // TCP's end waits behind the request being decided, as behind any chunk being judged: the
+        // handler is never left with an OPEN connection whose TCP is gone.
+        var door = CreateTestProbe();
+        var c = new ProbeConnection(this, Settings(), decider: UpgradeDecider.FromActor(door.Ref));
+        Watch(c.Connection);
+        c.Receive(Wire.Ascii(Wire.UpgradeRequest()));
+        door.ExpectMsg<UpgradeRequest>();
+        c.Connection.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
+        door.Reply(new UpgradeDecision.Accept());
+
+        Assert.StartsWith("HTTP/1.1 101 ", Text(c.Tcp.ExpectMsg<Tcp.Write>()));
+        c.App.ExpectMsg<ForwardingHandler.Started>();
+        c.App.ExpectMsg<Opened>();
+        var closed = c.App.ExpectMsg<Closed>();
+        Assert.Equal((CloseCodes.AbnormalClosure, false), (closed.Code, closed.WasClean));
+        ExpectTerminated(c.Connection);
     }
 }
