@@ -123,11 +123,11 @@ static async Task<int> Connect(DemoOptions options)
     }
 }
 
-// A body to print after the status: on the same line, its control characters (a hostile server's
-// escape sequences among them) replaced.
+// A body to print after the status, whole (HandshakeRefusal.ToString cuts it at 60 characters), on
+// the same line and with its control characters (a hostile server's escape sequences) replaced.
 static string OneLine(string body)
 {
-    var text = string.Concat(body.Trim().Select(c => c is '\n' ? ' ' : char.IsControl(c) ? '?' : c));
+    var text = string.Concat(body.Trim().ReplaceLineEndings(" ").Select(c => char.IsControl(c) ? '?' : c));
     return text.Length == 0 ? "" : $": {text}";
 }
 
