@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 
@@ -19,19 +20,33 @@ public sealed record DemoOptions
     public string? ConfigFile { get; init; }
     /// <summary>No lifecycle log: what a benchmark or a production server wants.</summary>
     public bool Quiet { get; init; }
+    /// <summary>serve: the subprotocols it speaks; connect: those it offers. Most preferred first.</summary>
+    public IReadOnlyList<string> Subprotocols { get; init; } = [];
+    /// <summary>connect: extra header fields of the upgrade request, in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
     public const string Usage = """
         ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
 
         usage:
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
-          ActorWs.Demo serve [--port N] [--host H] [--quiet]
+          ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]...
                                                         echo server (text as text, binary as binary);
                                                         --port 0: any free port, announced in the line
                                                         LISTENING <port> ...;
-                                                        --quiet: no lifecycle log (for benchmarks)
-          ActorWs.Demo connect ws://HOST:PORT/PATH       interactive client: each line is sent as text,
-                                                        what arrives is printed, end of input closes (1000)
+                                                        --quiet: no lifecycle log (for benchmarks);
+                                                        --subprotocol: one it speaks (repeatable, first
+                                                        preferred); it picks the client's most preferred.
+                                                        GET or HEAD /healthz: 200 ok; any other request
+                                                        that is no WebSocket upgrade: 426 Upgrade Required
+          ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]...
+                                                        interactive client: each line is sent as text,
+                                                        what arrives is printed, end of input closes (1000);
+                                                        prints the subprotocol agreed on when opened, and
+                                                        'refused: STATUS REASON: BODY' when the server
+                                                        refuses the upgrade (exit code 1);
+                                                        --header: an extra request header (repeatable);
+                                                        --subprotocol: one to offer (repeatable, first preferred)
         scenarios:
           reference      (default) handshake, full-duplex messages, pings, clean close with 1000
           abnormal       the server drops TCP mid-conversation: 1006 on both sides, supervision,
@@ -74,6 +89,12 @@ public sealed record DemoOptions
                     : throw new UsageException($"--port takes a number from 1 to 65535 (0 too, with serve), not '{args[i]}'") },
                 "--host" => options with { Host = Value() },
                 "--quiet" => options with { Quiet = true },
+                "--subprotocol" => options.Verb is Verb.Serve or Verb.Connect
+                    ? options with { Subprotocols = [.. options.Subprotocols, Subprotocol(Value(), options.Subprotocols)] }
+                    : throw new UsageException("--subprotocol goes with serve or connect"),
+                "--header" => options.Verb == Verb.Connect
+                    ? options with { Headers = [.. options.Headers, Header(Value())] }
+                    : throw new UsageException("--header goes with connect"),
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };
@@ -83,6 +104,28 @@ public sealed record DemoOptions
 
     private static Uri ParseUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == "ws" ? uri : throw new UsageException($"'{url}' is not a ws:// URL");
+
+    private static string Subprotocol(string name, IReadOnlyList<string> earlier) =>
+        !HttpSyntax.IsToken(name) ? throw new UsageException($"--subprotocol '{name}' is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)")
+        : earlier.Contains(name) ? throw new UsageException($"--subprotocol '{name}' given twice")
+        : name;
+
+    /// <summary>'NAME: VALUE', as curl takes it. Only the form is checked here; what the handshake may
+    /// not send (its own fields, control characters) is refused by <see cref="WebSocketClient.Connect"/>.</summary>
+    private static KeyValuePair<string, string> Header(string header)
+    {
+        int colon = header.IndexOf(':');
+        var name = colon < 0 ? "" : header[..colon];
+        if (!HttpSyntax.IsToken(name))
+            throw new UsageException($"--header '{Printable(header)}' is not 'NAME: VALUE' with NAME an HTTP token");
+        var value = header[(colon + 1)..].Trim(' ', '\t');
+        if (!HttpSyntax.IsFieldValue(value))
+            throw new UsageException($"--header '{Printable(header)}' has a value with a control or non-ASCII character");
+        return new(name, value);
+    }
+
+    // A usage error stays one line, whatever the argument held.
+    private static string Printable(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
 
     private static string OneOf(string value, string[] allowed, string what) =>
         allowed.Contains(value) ? value : throw new UsageException($"unknown {what} '{value}' (one of: {string.Join(", ", allowed)})");
