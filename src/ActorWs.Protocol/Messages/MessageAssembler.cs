@@ -115,50 +115,42 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         if (header.Opcode.IsControl())
             throw new ArgumentException("control frames are not part of a message", nameof(header));
 
-        bool startsMessage = _current is null;
-        var type = _current ?? (MessageType)header.Opcode;
-        if (type == MessageType.Text && !IsValidText(payload, validated, startsMessage, header.Fin))
+        if (_current is null && header.Fin)
         {
-            violation = InvalidText();
-            return Fail();
-        }
-
-        if (startsMessage && header.Fin)
-        {
-            // An unfragmented message, the common case: no copy.
+            // An unfragmented message, the common case: no copy. Its text needs no state carried
+            // over, unless AdmitPayload validated its first parts as they arrived.
+            var type = (MessageType)header.Opcode;
+            if (type == MessageType.Text && !(validated == 0 ? Utf8Validator.IsValid(payload) : _utf8.Feed(payload[validated..], isFinal: true)))
+            {
+                violation = InvalidText();
+                return Fail();
+            }
             message = new Message(type, payload);
             return ProtocolStatus.Complete;
         }
 
-        if (startsMessage)
+        if (_current is null)
         {
-            _current = type;
+            _current = (MessageType)header.Opcode;
             _length = 0;
             _fragments = 0;
+            if (validated == 0)
+                _utf8.Reset(); // otherwise AdmitPayload did, at the frame's first part
+        }
+        // A code point cut at a fragment's end is carried over to the next; the last may not end in one.
+        if (_current == MessageType.Text && !_utf8.Feed(payload[validated..], header.Fin))
+        {
+            violation = InvalidText();
+            return Fail();
         }
         Append(payload);
         _fragments++;
         if (!header.Fin)
             return ProtocolStatus.NeedMoreData;
 
-        message = new Message(type, _buffer.AsSpan(0, _length));
+        message = new Message(_current.Value, _buffer.AsSpan(0, _length));
         _current = null;
         return ProtocolStatus.Complete;
-    }
-
-    /// <summary>Validates a text frame's payload past the <paramref name="validated"/> bytes that
-    /// <see cref="AdmitPayload"/> already took, carrying a code point cut at a fragment's end over to
-    /// the next fragment; the message's last frame may not end inside one.</summary>
-    private bool IsValidText(ReadOnlySpan<byte> payload, int validated, bool startsMessage, bool fin)
-    {
-        if (validated == 0 && startsMessage)
-        {
-            // A whole message in one frame needs no state carried over.
-            if (fin)
-                return Utf8Validator.IsValid(payload);
-            _utf8.Reset();
-        }
-        return _utf8.Feed(payload[validated..], fin);
     }
 
     private static ProtocolViolation InvalidText() => new(ViolationKind.InvalidUtf8Text, "text message is not valid UTF-8 (§8.1)");
