@@ -26,9 +26,9 @@ public interface IFrameAdmission
     /// <summary>
     /// Null to take these payload bytes, or the violation that refuses them. The decoder calls it
     /// for a frame whose payload spans input chunks, with each part, unmasked, in order, as it
-    /// arrives (parts may be empty); after it refuses one, the decoder stays failed. A frame whole
-    /// in one chunk is not shown here: its receiver gets it from the same call. By default every
-    /// part is taken.
+    /// arrives (parts may be empty); after it refuses one, the decoder stays failed. A payload whole
+    /// in one chunk is not shown here: its receiver gets the frame from the same call. By default
+    /// every part is taken.
     /// </summary>
     /// <param name="header">The header of the frame the bytes belong to, already admitted.</param>
     /// <param name="part">The payload bytes that arrived in this chunk, valid only for this call.</param>

@@ -86,7 +86,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         if (!text)
             return null;
         if (header.Opcode == Opcode.Text && _validatedOfFrame == 0)
-            _utf8.Reset(); // the first part of a message's first frame (§5.4: Admit refused one inside a message)
+            _utf8.Reset(); // a Text frame starts a message (Admit refuses one inside another, §5.4)
         if (!_utf8.Feed(part, isFinal: false))
             return InvalidText();
         _validatedOfFrame += part.Length;
