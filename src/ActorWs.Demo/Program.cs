@@ -39,8 +39,14 @@ try
 catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException or SocketException
                           or TimeoutException or IOException or Akka.Configuration.ConfigurationException)
 {
+    DemoConsole.Complete();
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+finally
+{
+    // The log holds each line until every source has caught up; at the end nothing is left to wait for.
+    DemoConsole.Complete();
 }
 
 static int Help()
