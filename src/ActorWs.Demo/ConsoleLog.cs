@@ -258,7 +258,7 @@ public sealed class AkkaLogSink : ILogEventSink
         if (DemoConsole.LifecycleShown && logEvent.MessageTemplate.Text.StartsWith("WebSocket {Role} connection {Path}:", StringComparison.Ordinal))
             return;
         var source = Property(logEvent, "SourceContext") ?? Property(logEvent, "LogSource") ?? "akka";
-        var path = Property(logEvent, "ActorPath") ?? "";
+        var path = (Property(logEvent, "ActorPath") ?? "") + (Property(logEvent, "LogSource") ?? "");
         var side = path.Contains("://client", StringComparison.Ordinal) ? "CLIENT" : "SERVER";
         var message = logEvent.RenderMessage(CultureInfo.InvariantCulture).ReplaceLineEndings(" ");
         if (logEvent.Exception is { } e)

@@ -123,7 +123,9 @@ public static class DemoRunner
             using var client = StartClientProcess(options, demo);
             if (options.Scenario == "abnormal-kill")
             {
-                await client.WaitForLineAsync($"message from CLIENT #{demo.AbortAfter}", ScenarioTimeout);
+                // Its frame's line, not only its message's: once the frame's line is out, killing the
+                // process loses no line the server's receiving lines answer.
+                await client.WaitForLinesAsync("CLIENT -> [FRAME] opcode=TEXT", demo.AbortAfter, ScenarioTimeout);
                 DemoConsole.Write($"[{DateTime.Now:HH:mm:ss.fff}] DEMO   !  [TCP] killing the client process (pid {client.Id}) mid-conversation: no close frame will be sent", server: true, error: true);
                 client.Kill();
                 using var second = StartClientProcess(options with { Scenario = "reference" }, demo);
@@ -236,12 +238,13 @@ public sealed class ChildProcess : IDisposable
             DemoConsole.Timeline.Advance(source, w.Time);
     }
 
-    public Task WaitForLineAsync(string fragment, TimeSpan timeout) => Task.Run(() =>
+    /// <summary>Until <paramref name="count"/> of its lines contain <paramref name="fragment"/>.</summary>
+    public Task WaitForLinesAsync(string fragment, int count, TimeSpan timeout) => Task.Run(() =>
     {
         var deadline = DateTime.UtcNow + timeout;
         lock (_lines)
         {
-            while (!_lines.Any(l => l.Contains(fragment)))
+            while (_lines.Count(l => l.Contains(fragment)) < count)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero || _process.HasExited && !Monitor.Wait(_lines, 100))

@@ -131,7 +131,11 @@ public sealed class ExtrasClientHandler : ReceiveActor
             if (bytes is not null)
                 connection.Tell(new SendBinary(bytes));
         });
-        Receive<BinaryReceived>(_ => connection.Tell(new Close(CloseCodes.NormalClosure, "done")));
+        Receive<BinaryReceived>(_ =>
+        {
+            ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Sent, TraceCategory.App, "initiating the close: 1000 'done' (RFC 6455 §7.1.2)");
+            connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
+        });
         Receive<Closed>(c => done.TrySetResult(c));
         ReceiveAny(_ => { });
     }

@@ -11,7 +11,11 @@ namespace ActorWs.Demo;
 /// </summary>
 public static class ViolationClient
 {
-    public sealed record Case(string Name, byte[] Frame, ushort ExpectedCode);
+    public sealed record Case(string Name, byte[] Frame, ushort ExpectedCode)
+    {
+        /// <summary>The opcode as the log names it: the frame's low four bits.</summary>
+        public string OpcodeName => (Frame[0] & 0x0F) switch { 0x1 => "TEXT", 0x2 => "BINARY", var o => $"0x{o:X}" };
+    }
 
     public static readonly Case Unmasked = new("unmasked text frame (RFC 6455 §5.1)", FrameEncoder.Encode(Opcode.Text, "not masked"u8, masked: false), CloseCodes.ProtocolError);
     public static readonly Case InvalidUtf8 = new("text with invalid UTF-8 0xC0 0xAF (RFC 6455 §8.1)", FrameEncoder.Encode(Opcode.Text, [0x68, 0x69, 0xC0, 0xAF], masked: true), CloseCodes.InvalidPayloadData);
@@ -41,7 +45,7 @@ public static class ViolationClient
     {
         using var cts = new CancellationTokenSource(timeout);
         using var peer = await RawPeer.ConnectAsync(url, log, cts.Token);
-        await peer.SendAsync(c.Frame, $"misbehaving on purpose: {c.Name}", cts.Token);
+        await peer.SendAsync(c.Frame, $"opcode={c.OpcodeName} fin=1 masked={(c.Frame[1] & 0x80) >> 7}: misbehaving on purpose: {c.Name}", cts.Token);
         // Complete the closing handshake, then let the server close TCP first (§7.1.1).
         var code = await peer.FinishCloseAsync(cts.Token);
         var verdict = code == c.ExpectedCode ? "as the RFC requires" : $"EXPECTED {c.ExpectedCode}";
@@ -55,10 +59,11 @@ public static class ViolationClient
     {
         using var cts = new CancellationTokenSource(timeout);
         using var peer = await RawPeer.ConnectAsync(url, log, cts.Token);
+        log(Direction.Sent, TraceCategory.App, "hello, fragmented world (one message, sent in two frames)");
         await peer.SendAsync(FrameEncoder.Encode(Opcode.Text, "hello, "u8, fin: false, masked: true),
             "opcode=TEXT fin=0 'hello, ': the first fragment of a message (RFC 6455 §5.4)", cts.Token);
         await peer.SendAsync(FrameEncoder.Encode(Opcode.Continuation, "fragmented world"u8, fin: true, masked: true),
-            "opcode=CONTINUATION fin=1 'fragmented world': the last fragment (RFC 6455 §5.4)", cts.Token);
+            "opcode=CONT fin=1 'fragmented world': the last fragment (RFC 6455 §5.4)", cts.Token);
         var echo = await peer.ReadFrameAsync(cts.Token) ?? throw new IOException("server closed TCP before the echo");
         var text = System.Text.Encoding.UTF8.GetString(echo.Payload);
         log(Direction.Local, TraceCategory.App, $"the server read one message '{text}' and echoed it in one frame");
