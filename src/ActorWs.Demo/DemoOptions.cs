@@ -3,7 +3,7 @@ using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 
-public enum Verb { Scenario, Serve, Connect, Help }
+public enum Verb { Scenario, Serve, Connect, Help, Web }
 
 /// <summary>The command line. Errors are one readable line (<see cref="UsageException"/>), never a stack trace.</summary>
 public sealed record DemoOptions
@@ -39,6 +39,12 @@ public sealed record DemoOptions
                                                         preferred); it picks the client's most preferred.
                                                         GET or HEAD /healthz: 200 ok; any other request
                                                         that is no WebSocket upgrade: 426 Upgrade Required
+          ActorWs.Demo web [--port N] [--host H] [--quiet] [--config FILE]
+                                                        the lessons in a browser: serves a page at
+                                                        http://HOST:PORT/ (no CDN, works offline) that
+                                                        shows the actor tree, states, frames and
+                                                        supervision live, fed by the same lifecycle
+                                                        events as the console; LISTENING <port> ...
           ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]...
                                                         interactive client: each line is sent as text,
                                                         what arrives is printed, end of input closes (1000);
@@ -71,8 +77,9 @@ public sealed record DemoOptions
             options = args[0] switch
             {
                 "serve" => options with { Verb = Verb.Serve },
+                "web" => options with { Verb = Verb.Web },
                 "connect" => options with { Verb = Verb.Connect, Url = ParseUrl(args.Length > 1 ? args[1] : throw new UsageException("connect needs a ws:// URL")) },
-                _ => throw new UsageException($"unknown verb '{args[0]}' (expected serve or connect)"),
+                _ => throw new UsageException($"unknown verb '{args[0]}' (expected serve, connect or web)"),
             };
             i = options.Verb == Verb.Connect ? 2 : 1;
         }
@@ -86,7 +93,7 @@ public sealed record DemoOptions
                 "--role" => options with { Role = OneOf(Value(), ["server", "client"], "role") },
                 // 0 (any free port, printed on the LISTENING line) only for serve: a scenario's client
                 // is started with the server's --port.
-                "--port" => options with { Port = int.TryParse(Value(), out var p) && p is >= 0 and <= 65535 && (p > 0 || options.Verb == Verb.Serve) ? p
+                "--port" => options with { Port = int.TryParse(Value(), out var p) && p is >= 0 and <= 65535 && (p > 0 || options.Verb is Verb.Serve or Verb.Web) ? p
                     : throw new UsageException($"--port takes a number from 1 to 65535 (0 too, with serve), not '{args[i]}'") },
                 "--host" => options with { Host = Value() },
                 "--quiet" => options with { Quiet = true },

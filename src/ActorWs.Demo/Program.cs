@@ -28,6 +28,7 @@ try
         Verb.Help => Help(),
         Verb.Serve => await Serve(options),
         Verb.Connect => await Connect(options),
+        Verb.Web => await WebDemo.RunAsync(options),
         _ => options.Role switch
         {
             "server" => await DemoRunner.RunServerOnlyAsync(options),
