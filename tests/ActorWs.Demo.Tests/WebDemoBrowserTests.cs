@@ -30,16 +30,9 @@ public sealed class WebDemoBrowserTests
         Assert.Contains($"open http://127.0.0.1:{port}/ in a browser", web.Output);
 
         var screenshot = Path.Combine(Path.GetTempPath(), "actorws-web-demo.png");
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Repository.PathOf("tests/interop/web-demo.js"), $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/", screenshot })
-            info.ArgumentList.Add(a);
-        using var node = Process.Start(info)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var errors = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        var report = await output + await errors;
+        var (exit, report) = await Node("tests/interop/web-demo.js", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/", screenshot);
 
-        Assert.True(node.ExitCode == 0, $"{report}\nthe server's log:\n{web.Output}");
+        Assert.True(exit == 0, $"{report}\nthe server's log:\n{web.Output}");
         foreach (var lesson in Lessons)
             Assert.Contains($"PASS {lesson}", report);
         Assert.True(File.Exists(screenshot), report);
@@ -48,5 +41,28 @@ public sealed class WebDemoBrowserTests
         Assert.Contains("SERVER !  [ACTOR] child 'pinger' failed: KeepAliveTimeoutException", web.Output);
         Assert.Contains("SERVER <- [APP] 'hello, fragmented world'", web.Output);
         Assert.DoesNotContain("\"type\":\"event\"", web.Output);
+    }
+
+    [Fact]
+    public async Task Echo_page_passes_against_serve_and_skips_the_cases_that_need_commands()
+    {
+        using var serve = ProgramProcess.Start(typeof(DemoRunner).Assembly.Location, "serve", "--port", "0", "--quiet");
+        int port = await serve.ListeningPortAsync();
+        var (exit, report) = await Node("tests/interop/browser-client.js", $"ws://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/", "--no-commands");
+        Assert.True(exit == 0, report);
+        Assert.Contains("DONE passed=10 failed=0", report);
+    }
+
+    private static async Task<(int Exit, string Output)> Node(string script, params string[] args)
+    {
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Repository.PathOf(script));
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var node = Process.Start(info)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var errors = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (node.ExitCode, await output + await errors);
     }
 }

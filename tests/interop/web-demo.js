@@ -197,7 +197,7 @@ async function main() {
     });
     if (screenshot) {
       await tab.evaluate(() => window.scrollTo(0, 0));
-      await tab.screenshot({ path: screenshot });
+      await tab.screenshot({ path: screenshot, fullPage: true });
     }
   } finally {
     if (context) await context.close().catch(() => {});
