@@ -28,6 +28,7 @@ try
         Verb.Help => Help(),
         Verb.Serve => await Serve(options),
         Verb.Connect => await Connect(options),
+        Verb.Web => await WebDemo.RunAsync(options),
         _ => options.Role switch
         {
             "server" => await DemoRunner.RunServerOnlyAsync(options),
@@ -39,8 +40,14 @@ try
 catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException or SocketException
                           or TimeoutException or IOException or Akka.Configuration.ConfigurationException)
 {
+    DemoConsole.Complete();
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+finally
+{
+    // The log holds each line until every source has caught up; at the end nothing is left to wait for.
+    DemoConsole.Complete();
 }
 
 static int Help()

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Drives examples/echo.html?auto=1 in headless Debian Chromium (/usr/bin/chromium) via playwright-core.
-// Usage: node browser-client.js <url> [--only handshake [--subprotocol <name>]...]
+// Usage: node browser-client.js <url> [--no-commands] [--only handshake [--subprotocol <name>]...]
+// --no-commands: a plain echo server (the demo's serve): the two cases that send the test handler
+// commands are skipped.
 // Prints the page's PASS/FAIL lines and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 // --only handshake instead loads the page the server itself serves at the http:// form of <url> and
 // opens new WebSocket(<url>, [the --subprotocol names]) there, reporting the subprotocol the server chose.
@@ -19,9 +21,11 @@ function out(line) { fs.writeSync(1, line + '\n'); }
 const args = process.argv.slice(2);
 let url = null;
 let only = null;
+let commands = true;
 const offered = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only') only = args[++i];
+  else if (args[i] === '--no-commands') commands = false;
   else if (args[i] === '--subprotocol') offered.push(args[++i]);
   else if (!url) url = args[i];
 }
@@ -29,7 +33,7 @@ for (let i = 0; i < args.length; i++) {
 // The echo page's cases, as the page reports them.
 async function echoPage(tab) {
   const page = path.resolve(__dirname, '..', '..', 'examples', 'echo.html');
-  const pageUrl = pathToFileURL(page).href + '?auto=1&url=' + encodeURIComponent(url);
+  const pageUrl = pathToFileURL(page).href + '?auto=1' + (commands ? '&commands=1' : '') + '&url=' + encodeURIComponent(url);
   await tab.goto(pageUrl, { waitUntil: 'load' });
   let timedOut = false;
   try {
