@@ -203,10 +203,6 @@ public sealed class Timeline(Action<DemoLine> print)
 /// <summary>Subscribed to the event stream: prints each lifecycle event and hands it to an observer (tests).</summary>
 public sealed class LifecyclePrinter : ReceiveActor
 {
-    /// <summary>How far back a watermark is set from the moment it is sent: an event is stamped a
-    /// moment before it is published, and one stamped earlier must not arrive after the watermark.</summary>
-    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(20);
-
     private sealed record Watermark(DateTime Time);
 
     private readonly int _source;
@@ -217,10 +213,11 @@ public sealed class LifecyclePrinter : ReceiveActor
         if (print)
         {
             _source = DemoConsole.Timeline.AddSource();
-            // Stamped when sent, not when handled: the mailbox is FIFO, so every event published
-            // before the watermark was sent is printed before it is handled.
+            // Stamped and sent in the one order lifecycle events are stamped and published in
+            // (LifecycleOrder): every event stamped before the watermark is ahead of it in this FIFO
+            // mailbox, every event behind it is stamped later, however the threads were scheduled.
             var self = Self;
-            _timer = new Timer(_ => self.Tell(new Watermark(DateTime.UtcNow - Margin)), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+            _timer = new Timer(_ => LifecycleOrder.Stamped(now => self.Tell(new Watermark(now))), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
         }
         Receive<LifecycleEvent>(e =>
         {

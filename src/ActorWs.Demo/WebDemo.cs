@@ -125,6 +125,9 @@ public sealed class EventsHandler : ReceiveActor
         Receive<Opened>(o =>
         {
             _connection = o.Connection;
+            // Subscribed before the hello: the page opens its lesson connections only once it has the
+            // hello, so none of their events can be published before this feed hears them.
+            Context.System.EventStream.Subscribe(Self, typeof(LifecycleEvent));
             _connection.Tell(new SendText(JsonSerializer.Serialize(new
             {
                 type = "hello",
@@ -132,7 +135,6 @@ public sealed class EventsHandler : ReceiveActor
                 pingIntervalMs = (long)lessons.Settings.PingInterval.TotalMilliseconds,
                 pongTimeoutMs = (long)lessons.Settings.PongTimeout.TotalMilliseconds,
             })));
-            Context.System.EventStream.Subscribe(Self, typeof(LifecycleEvent));
         });
         Receive<LifecycleEvent>(e =>
         {
