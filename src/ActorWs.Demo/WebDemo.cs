@@ -211,7 +211,7 @@ public sealed class Lessons(ActorSystem system, WebSocketSettings settings)
     public Uri Url { get; set; } = new("ws://127.0.0.1/");
 
     public void Say(Role side, Direction direction, TraceCategory category, string message) =>
-        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, "lesson"));
+        DemoConsole.Say(system, side, direction, category, message, "lesson");
 
     internal bool TakeDrop() => Interlocked.Exchange(ref _drop, 0) == 1;
 
