@@ -9,12 +9,14 @@ namespace ActorWs.Cluster;
 /// </summary>
 public static class WebSocketHostingExtensions
 {
-    /// <summary>Adds <see cref="ClusterTopics.DefaultConfig"/> (the topic settings' defaults and the
+    /// <summary>Selects the cluster actor-ref provider, adds <see cref="ClusterTopics.DefaultConfig"/> (the topic settings' defaults and the
     /// serializer bindings) as a fallback, and starts the node's <see cref="ClusterTopics"/> with the
     /// system, so that its mediator is up before the first connection.</summary>
     public static AkkaConfigurationBuilder WithWebSocketTopics(this AkkaConfigurationBuilder builder)
     {
         builder.AddHocon(ClusterTopics.DefaultConfig, HoconAddMode.Append);
+        // Akka.Hosting chooses the provider itself (WithRemoting sets "remote"); topics need the cluster's.
+        builder.WithActorRefProvider(ProviderSelection.Cluster.Instance);
         builder.AddStartup((system, _) => ClusterTopics.Get(system));
         return builder;
     }
