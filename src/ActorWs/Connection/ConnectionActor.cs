@@ -184,7 +184,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 OnOpen(opened);
                 break;
             case HandshakeActor.Failed f:
-                WebSocketMetrics.HandshakeEnded(_role, f.Status, f.PlainHttp);
+                WebSocketMetrics.HandshakeEnded(_role, f.Status ?? f.Error?.StatusCode, f.PlainHttp);
                 // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
                 Finish(new Closed(CloseCodes.AbnormalClosure, f.Reason, false) { HandshakeFailure = f.Error }, plainHttp: f.PlainHttp);
