@@ -25,17 +25,32 @@ public static class WebSocketClient
     /// <see cref="ArgumentException"/> for a URI that is not ws:// or <paramref name="options"/> that
     /// cannot be sent.</summary>
     public static IActorRef Connect(ActorSystem system, Uri uri, IActorRef handler,
+        WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null) =>
+        Connect(system, [uri], handler, settings, name, options);
+
+    /// <summary>Connects to the first of several ws:// URIs (the nodes of a cluster, say); with
+    /// reconnect on, each reconnect goes to the next one in the list, round and round, after the
+    /// same backoff delays as with one URI. Without reconnect only the first is used. Otherwise as
+    /// <see cref="Connect(ActorSystem, Uri, IActorRef, WebSocketSettings?, string, WebSocketClientOptions?)"/>;
+    /// an empty list is an <see cref="ArgumentException"/>.</summary>
+    public static IActorRef Connect(ActorSystem system, IReadOnlyList<Uri> endpoints, IActorRef handler,
         WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null)
     {
-        if (uri.Scheme != "ws")
-            throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
+        if (endpoints.Count == 0)
+            throw new ArgumentException("no endpoint to connect to", nameof(endpoints));
+        var uri = endpoints[0];
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         options ??= WebSocketClientOptions.Default;
-        // Checked here, where the application can catch it, rather than in each connection.
-        options.CreateRequest(uri, settings);
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Scheme != "ws")
+                throw new ArgumentException($"'{endpoint}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(endpoints));
+            // Checked here, where the application can catch it, rather than in each connection.
+            options.CreateRequest(endpoint, settings);
+        }
         Transport.Preload.Before(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(system), name);
-        return system.ActorOf(ReconnectSupervisor.Props(settings, uri, options, handler, name).UseLeanMailbox(system), name);
+        return system.ActorOf(ReconnectSupervisor.Props(settings, endpoints.ToArray(), options, handler, name).UseLeanMailbox(system), name);
     }
 }
