@@ -49,6 +49,7 @@ public static class WebSocketClient
             options.CreateRequest(endpoint, settings);
         }
         Transport.Preload.Before(system);
+        Memory.MemoryReclaimer.Enable(settings.ReclaimAfter);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(system), name);
         return system.ActorOf(ReconnectSupervisor.Props(settings, endpoints.ToArray(), options, handler, name).UseLeanMailbox(system), name);

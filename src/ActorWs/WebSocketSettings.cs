@@ -23,6 +23,9 @@ public sealed record WebSocketSettings
     /// <summary>The Retry-After of the 503 that refuses a connection past <see cref="MaxConnections"/>.</summary>
     public required TimeSpan RetryAfter { get; init; }
 
+    /// <summary>actorws.memory.reclaim-after: the quiet time after the last large message before its memory is given back; zero for never.</summary>
+    public required TimeSpan ReclaimAfter { get; init; }
+
     /// <summary>actorws.tcp.max-read-size: most bytes taken from the socket in one read.</summary>
     public required int MaxReadSize { get; init; }
     /// <summary>Zero leaves the kernel's receive buffer to the OS.</summary>
@@ -108,6 +111,7 @@ public sealed record WebSocketSettings
             MaxConnections = r.Read("max-connections", k => c.GetString(k) == "auto" ? (int?)null : c.GetInt(k),
                 v => v is null or >= 1, "must be auto or at least 1"),
             RetryAfter = r.Positive("retry-after"),
+            ReclaimAfter = r.Read("memory.reclaim-after", k => c.GetTimeSpan(k), v => v >= TimeSpan.Zero, "must not be negative"),
             MaxReadSize = (int)r.Size("tcp.max-read-size", 512, 16 << 20),
             ReceiveBufferSize = (int)r.Size("tcp.receive-buffer-size", 0, 64 << 20),
             AcceptBacklog = r.Read("tcp.accept-backlog", k => c.GetInt(k), v => v >= 1, "must be at least 1"),

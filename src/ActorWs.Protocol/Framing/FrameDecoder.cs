@@ -184,8 +184,8 @@ public sealed class FrameDecoder : IDisposable
         if (_scratch is not null && _scratch.Length >= length)
             return;
         if (_scratch is not null)
-            ArrayPool<byte>.Shared.Return(_scratch);
-        _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(length, 256));
+            PayloadBuffers.Return(_scratch);
+        _scratch = PayloadBuffers.Rent(Math.Max(length, 256));
     }
 
     /// <summary>Returns the scratch buffer to the pool unless a frame is half-read. Call when an
@@ -194,7 +194,7 @@ public sealed class FrameDecoder : IDisposable
     {
         if (_inPayload || _scratch is null)
             return;
-        ArrayPool<byte>.Shared.Return(_scratch);
+        PayloadBuffers.Return(_scratch);
         _scratch = null;
     }
 

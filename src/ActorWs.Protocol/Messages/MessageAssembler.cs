@@ -162,11 +162,11 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         {
             // Grow geometrically, but never past the limit (already checked in Admit).
             long size = Math.Max(needed, Math.Min(_maxMessageSize, Math.Max(4096L, (_buffer?.Length ?? 0) * 2L)));
-            var grown = ArrayPool<byte>.Shared.Rent((int)size);
+            var grown = PayloadBuffers.Rent((int)size);
             if (_buffer is not null)
             {
                 _buffer.AsSpan(0, _length).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                PayloadBuffers.Return(_buffer);
             }
             _buffer = grown;
         }
@@ -185,7 +185,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     {
         if (_current is not null || _buffer is null)
             return;
-        ArrayPool<byte>.Shared.Return(_buffer);
+        PayloadBuffers.Return(_buffer);
         _buffer = null;
         _length = 0;
     }

@@ -117,7 +117,7 @@ internal sealed class WriterActor : UntypedActor
     protected override void PostStop()
     {
         if (_pending is not null)
-            ArrayPool<byte>.Shared.Return(_pending);
+            PayloadBuffers.Return(_pending);
         // A buffer still in flight may still be read by the socket: leave it to the GC rather than the pool.
         _pending = null;
     }
@@ -205,11 +205,11 @@ internal sealed class WriterActor : UntypedActor
         int needed = _pendingLength + more;
         if (_pending is not null && _pending.Length >= needed)
             return;
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(4096, (_pending?.Length ?? 0) * 2)));
+        var grown = PayloadBuffers.Rent(Math.Max(needed, Math.Max(4096, (_pending?.Length ?? 0) * 2)));
         if (_pending is not null)
         {
             _pending.AsSpan(0, _pendingLength).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_pending);
+            PayloadBuffers.Return(_pending);
         }
         _pending = grown;
     }
@@ -239,7 +239,7 @@ internal sealed class WriterActor : UntypedActor
     private void OnAck()
     {
         if (_inFlight is not null)
-            ArrayPool<byte>.Shared.Return(_inFlight);
+            PayloadBuffers.Return(_inFlight);
         _inFlight = null;
         if (_inFlightHasClose)
             _closer.Tell(CloseFrameWritten.Instance);

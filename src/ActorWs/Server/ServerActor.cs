@@ -142,6 +142,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
     {
         // Before the descriptors are counted, and while they are free.
         Preload.Before(Context.System);
+        Memory.MemoryReclaimer.Enable(_settings.ReclaimAfter);
         try
         {
             _listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
