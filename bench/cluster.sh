@@ -6,7 +6,7 @@
 # (`fanout` mode): a process may hold 20,000 descriptors, 3,001 connections fit.
 # Writes bench/results/cluster-latest.md. See bench/README.md ("cluster.sh").
 #
-# Env: LISTENERS (1000 per node)  RATES ("1000 100" msg/s, one row each)  TOPOLOGIES ("cluster single")
+# Env: LISTENERS (1000 per node)  RATES ("1000 100 10" msg/s, one row each)  TOPOLOGIES ("cluster single")
 #      WARMUP (5 s)  DURATION (10 s)  DRAIN (60 s: longest wait for late deliveries)
 #      PORT_BASE (23000)  SKIP_BUILD (unset)
 set -uo pipefail
@@ -19,7 +19,7 @@ for v in LISTENERS RATES TOPOLOGIES WARMUP DURATION DRAIN PORT_BASE SKIP_BUILD; 
 done
 COMMAND_LINE+="bench/cluster.sh"
 LISTENERS="${LISTENERS:-1000}"
-RATES="${RATES:-1000 100}"
+RATES="${RATES:-1000 100 10}"
 TOPOLOGIES="${TOPOLOGIES:-cluster single}"
 WARMUP="${WARMUP:-5}"
 DURATION="${DURATION:-10}"
@@ -130,8 +130,11 @@ run_one() { # topology rate
   LOAD_PID=$!
   wait "$LOAD_PID"; rc=$?
   LOAD_PID=""
+  # Peak resident memory of each node: an overloaded node queues the backlog in its mailboxes.
+  local hwm=""
   for i in $(seq "$count"); do
     kill -0 "${NODE_PIDS[$((i - 1))]}" 2>/dev/null || log "node $i died during the run: $(tail -3 "$prefix-node$i.log")"
+    hwm+="$(awk '/^VmHWM/ {printf "%d,", $2 / 1024}' "/proc/${NODE_PIDS[$((i - 1))]}/status" 2>/dev/null)"
   done
   stop_nodes
   out="$(grep '^RESULT ' "$prefix.load.log" | tail -1 | cut -c8-)"
@@ -141,8 +144,8 @@ run_one() { # topology rate
     return
   fi
   log "$(grep '^fanout ' "$prefix.load.log" | tail -1)"
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(topology=sys.argv[2], loadavg_before=float(sys.argv[3]), loadavg_after=float(sys.argv[4])); print(json.dumps(d))' \
-    "$out" "$topo" "$la0" "$(cut -d' ' -f1 /proc/loadavg)" >> "$JSONL"
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(topology=sys.argv[2], loadavg_before=float(sys.argv[3]), loadavg_after=float(sys.argv[4]), node_peak_rss_mib=[int(x) for x in sys.argv[5].split(",") if x]); print(json.dumps(d))' \
+    "$out" "$topo" "$la0" "$(cut -d' ' -f1 /proc/loadavg)" "$hwm" >> "$JSONL"
 }
 
 LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -159,19 +162,20 @@ LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 TABLE="$(python3 - "$JSONL" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-out = ["| topology | listeners | publisher msg/s (target → sent) | deliveries/s expected | delivered/s | delivered / expected | lost (of expected) | p50 | p99 | max | last delivery after last send | CPU % nodes | CPU % load tool | load avg (1 min) before → after | errors |",
-       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+out = ["| topology | listeners | publisher msg/s (target → sent) | deliveries/s expected | delivered/s in the window | sustained deliveries/s | sustained / expected | lost (of expected) | p50 | p99 | max | last delivery after last send | CPU % nodes | CPU % load tool | node peak RSS MiB | load avg (1 min) before → after | errors |",
+       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 def ms(v):
     return "–" if v is None else (f"{v:,.1f} ms" if v < 1000 else f"{v / 1000:,.2f} s")
 for r in rows:
     if "failed" in r:
-        out.append(f"| {r['topology']} | | {r['rate']:.0f} | | | | | | | | | | | | failed: {r['failed']} |")
+        out.append(f"| {r['topology']} | | {r['rate']:.0f} | | | | | | | | | | | | | | failed: {r['failed']} |")
         continue
     topo = f"{r['nodes']} nodes × {r['listeners_per_node']:,}" if r["nodes"] > 1 else f"1 node × {r['listeners_per_node']:,}"
-    ratio = r["delivered_per_s"] / r["expected_per_s"] if r["expected_per_s"] else 0
+    ratio = r["sustained_per_s"] / r["expected_per_s"] if r["expected_per_s"] else 0
+    rss = " + ".join(str(x) for x in r.get("node_peak_rss_mib", [])) or "–"
     cpu = " + ".join("–" if c is None else f"{c:.0f}" for c in r["node_cpu_pct"])
-    out.append(f"| {topo} | {r['connections']:,} | {r['rate']:,.0f} → {r['published_per_s']:,.0f} | {r['expected_per_s']:,.0f} | {r['delivered_per_s']:,.0f} | {ratio:.0%} "
-               f"| {r['lost']:,} ({r['lost_pct']:.2f} %) | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['drain_s']:.1f} s | {cpu} | {r['load_cpu_pct']:.0f} "
+    out.append(f"| {topo} | {r['connections']:,} | {r['rate']:,.0f} → {r['published_per_s']:,.0f} | {r['expected_per_s']:,.0f} | {r['delivered_per_s']:,.0f} | {r['sustained_per_s']:,.0f} | {ratio:.0%} "
+               f"| {r['lost']:,} ({r['lost_pct']:.2f} %) | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['drain_s']:.1f} s | {cpu} | {r['load_cpu_pct']:.0f} | {rss} "
                f"| {r['loadavg_before']:.1f} → {r['loadavg_after']:.1f} | {r['errors']}{' (' + r['note'] + ')' if r.get('note') else ''} |")
 print("\n".join(out))
 PY
@@ -184,9 +188,11 @@ PY
   echo
   echo "examples/Chat (\`--no-presence\`) nodes on 127.0.0.1, every listener in the room \`bench\`; one publisher connection on node 1;"
   echo "warm-up ${WARMUP} s, measurement ${DURATION} s. Latency = receive time − send time stamped in the message (one clock: the load"
-  echo "tool holds the publisher and every listener), over every message of the measurement × every listener. delivered/s = messages"
-  echo "received by the listeners during the measurement window; lost = published in the window × listeners − received (after waiting"
-  echo "up to ${DRAIN} s for late ones). CPU = user + system time of each process during the window, % of one core (2 cores in all)."
+  echo "tool holds the publisher and every listener), over every message of the measurement × every listener. delivered/s in the window ="
+  echo "messages received by the listeners during the measurement window (under overload these include queued warm-up messages);"
+  echo "sustained = the measurement's messages received ÷ (window + time until the last of them arrived); lost = published in the window ×"
+  echo "listeners − received (after waiting up to ${DRAIN} s for late ones). CPU = user + system time of each process during the window,"
+  echo "% of one core (2 cores in all): under a load average above 2 it is the share each process got, not what it wanted."
   echo "Nothing is pinned: 3 nodes + the load tool share the 2 cores (and other work on the machine: see the load average)."
   echo
   echo '```'

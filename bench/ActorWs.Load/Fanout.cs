@@ -208,6 +208,10 @@ public static partial class Modes
         long lost = expected - received;
         double deliveredPerS = inWindow / seconds, publishedPerS = published / seconds;
         double drainS = lastAt > t1 ? (lastAt - t1) / (double)f : 0;
+        // What the servers sustained for the measurement's messages, backlog included: from the start
+        // of the window until the last of them arrived (the window's own rate also counts warm-up
+        // messages that were still queued, so under overload it flatters).
+        double sustainedPerS = received / Math.Max(seconds, (Math.Max(lastAt, t1) - t0) / (double)f);
         var nodeCpu = cpuNodes.Select(c => c.ServerPct is { } p ? Math.Round(p, 1) : (double?)null).ToArray();
 
         var r = new Result
@@ -240,6 +244,7 @@ public static partial class Modes
             ["lost"] = lost,
             ["lost_pct"] = expected > 0 ? Math.Round(100.0 * lost / expected, 3) : null,
             ["delivered_per_s"] = Math.Round(deliveredPerS, 1),
+            ["sustained_per_s"] = Math.Round(sustainedPerS, 1),
             ["p50_ms"] = Math.Round(Q(all, 0.50), 3),
             ["p99_ms"] = Math.Round(Q(all, 0.99), 3),
             ["max_ms"] = Math.Round(Q(all, 1.0), 3),
@@ -254,7 +259,7 @@ public static partial class Modes
         };
         r.Line = string.Create(CultureInfo.InvariantCulture,
             $"fanout {o.Label}: {targets.Length} node(s) x {o.Connections} listeners, publisher {publishedPerS:0} msg/s (target {o.Rate:0}) for {seconds:0.0} s: "
-            + $"delivered {deliveredPerS:N0} msg/s (expected {publishedPerS * listeners.Count:N0}), lost {lost:N0} of {expected:N0}, "
+            + $"delivered {deliveredPerS:N0} msg/s in the window, {sustainedPerS:N0} msg/s until the last arrived (expected {publishedPerS * listeners.Count:N0}), lost {lost:N0} of {expected:N0}, "
             + $"latency p50 {Q(all, 0.5):0.0} ms p99 {Q(all, 0.99):0.0} ms max {Q(all, 1.0):0.0} ms, last delivery {drainS:0.0} s after the last send; "
             + $"CPU nodes {string.Join(" + ", nodeCpu.Select(p => p?.ToString("0", CultureInfo.InvariantCulture) ?? "-"))} %, load tool {cpuSelf.LoadPct:0} %");
         return r;
