@@ -34,6 +34,7 @@ try
         "echo" => await Modes.EchoAsync(o),
         "rate" => await Modes.RateAsync(o),
         "idle" => await Modes.IdleAsync(o),
+        "fanout" => await Modes.FanoutAsync(o),
         _ => throw new ArgumentException($"unknown mode '{o.Mode}'"),
     };
     Console.WriteLine(r.Human());
@@ -57,11 +58,19 @@ namespace ActorWs.Load
             "  ActorWs.Load echo --url ws://127.0.0.1:PORT/ --connections C --inflight P --size S [--binary] [--warmup S] [--duration S] [--raw] [--pid PID]\n" +
             "  ActorWs.Load rate --url ws://127.0.0.1:PORT/ --connections C [--rate R] [--size S] [--warmup S] [--duration S] [--pid PID]\n" +
             "  ActorWs.Load idle --url ws://127.0.0.1:PORT/ --connections N --pid PID [--hold S] [--no-echo] [--settle S]\n" +
+            "  ActorWs.Load fanout --url ws://127.0.0.1:PORT/PATH [--url ...] --connections C (per url) --publisher-url URL --rate R\n" +
+            "                      [--warmup S] [--duration S] [--drain S] [--ready-timeout S] [--pid PID ...] [--label TEXT]\n" +
             "common: [--batch B] (parallel connects, default 200) [--timeout S] (connect/handshake/drain, default 10)\n" +
-            "  --pid PID in echo/rate mode: also report the server's CPU use during the measurement";
+            "  --pid PID in echo/rate/fanout mode: also report the server's CPU use during the measurement (fanout: repeatable)";
 
         public string Mode = "";
         public string Url = "";
+        public List<string> Urls = [];
+        public string PublisherUrl = "";
+        public double Drain = 60;
+        public double ReadyTimeout = 120;
+        public string Label = "";
+        public List<int> Pids = [];
         public int Connections = 1;
         public int Inflight = 1;
         public int Size = 32;
@@ -93,7 +102,11 @@ namespace ActorWs.Load
                 int I() => int.Parse(Next(), CultureInfo.InvariantCulture);
                 switch (a)
                 {
-                    case "--url": o.Url = Next(); break;
+                    case "--url": o.Url = Next(); o.Urls.Add(o.Url); break;
+                    case "--publisher-url": o.PublisherUrl = Next(); break;
+                    case "--drain": o.Drain = D(); break;
+                    case "--ready-timeout": o.ReadyTimeout = D(); break;
+                    case "--label": o.Label = Next(); break;
                     case "--connections": o.Connections = I(); break;
                     case "--inflight": o.Inflight = I(); break;
                     case "--size": o.Size = I(); break;
@@ -102,7 +115,7 @@ namespace ActorWs.Load
                     case "--warmup": o.Warmup = D(); warmupSet = true; break;
                     case "--duration": o.Duration = D(); break;
                     case "--rate": o.Rate = D(); break;
-                    case "--pid": o.Pid = I(); break;
+                    case "--pid": o.Pid = I(); o.Pids.Add(o.Pid); break;
                     case "--hold": o.Hold = D(); break;
                     case "--settle": o.Settle = D(); break;
                     case "--no-echo": o.Echo = false; break;
@@ -123,6 +136,10 @@ namespace ActorWs.Load
             {
                 throw new ArgumentException("idle mode needs --pid of the server");
             }
+            if (o.Mode == "fanout" && o.PublisherUrl.Length == 0)
+            {
+                throw new ArgumentException("fanout mode needs --publisher-url");
+            }
             if (o.Mode == "rate" && !warmupSet)
             {
                 o.Warmup = 2;
@@ -130,9 +147,11 @@ namespace ActorWs.Load
             return o;
         }
 
-        public Target Target()
+        public Target Target() => TargetOf(Url);
+
+        public Target TargetOf(string url)
         {
-            var uri = new Uri(Url);
+            var uri = new Uri(url);
             if (uri.Scheme != "ws")
             {
                 throw new ArgumentException("only ws:// URLs are supported");
@@ -169,11 +188,20 @@ namespace ActorWs.Load
         public double? LoadCpuPct;
         public double? ServerCpuPct;
         public string? Note;
+        /// <summary>Mode-specific fields, written after the common ones (fanout mode).</summary>
+        public Dictionary<string, object?>? Extra;
 
         private static string F(double? v, string fmt) => v is { } d && !double.IsNaN(d) ? d.ToString(fmt, CultureInfo.InvariantCulture) : "-";
 
+        /// <summary>When set, the human-readable line (fanout mode, whose figures are its own).</summary>
+        public string? Line;
+
         public string Human()
         {
+            if (Line is not null)
+            {
+                return Line + (Errors > 0 ? $", errors {Errors}" : "") + (Note is null ? "" : $" ({Note})");
+            }
             var sb = new StringBuilder();
             sb.Append(CultureInfo.InvariantCulture, $"{Mode}: {Connections} conn");
             if (Mode == "echo")
@@ -237,6 +265,11 @@ namespace ActorWs.Load
                 {
                     w.WriteString("note", Note);
                 }
+                foreach (var (name, value) in Extra ?? [])
+                {
+                    w.WritePropertyName(name);
+                    JsonSerializer.Serialize(w, value);
+                }
                 w.WriteEndObject();
             }
             return Encoding.UTF8.GetString(ms.ToArray());
@@ -291,7 +324,7 @@ namespace ActorWs.Load
         }
     }
 
-    public static class Modes
+    public static partial class Modes
     {
         // 0 = warm-up, 1 = measuring, 2 = stopping
         private static volatile int s_phase;
@@ -314,7 +347,8 @@ namespace ActorWs.Load
             return p;
         }
 
-        private static async Task<List<WsConn>> OpenAllAsync(Options o, Target t, int count, int bufferSize, int ring, bool gated)
+        private static async Task<List<WsConn>> OpenAllAsync(Options o, Target t, int count, int bufferSize, int ring, bool gated,
+            Func<int, MessageSink>? sinks = null)
         {
             var list = new List<WsConn>(count);
             var timeout = TimeSpan.FromSeconds(o.Timeout);
@@ -325,7 +359,7 @@ namespace ActorWs.Load
                 batch.Clear();
                 for (int j = i; j < Math.Min(count, i + o.Batch); j++)
                 {
-                    batch.Add(WsConn.OpenAsync(t, bufferSize, ring, gated, timeout));
+                    batch.Add(WsConn.OpenAsync(t, bufferSize, ring, gated, timeout, sinks?.Invoke(j)));
                 }
                 try
                 {

@@ -52,6 +52,12 @@ public sealed class WsConn
     public volatile bool Aborted;
     public string? LastError;
 
+    // fanout mode: data messages are not echoes of our sends but broadcasts; each is collected
+    // whole (up to MaxCaptured bytes) and handed to OnMessage instead of being matched to the ring.
+    public MessageSink? OnMessage;
+    private const int MaxCaptured = 4096;
+    private readonly byte[] _msg = new byte[MaxCaptured];
+
     // only used by modes that send from more than one task (rate, idle)
     private readonly SemaphoreSlim? _sendGate;
 
@@ -151,6 +157,10 @@ public sealed class WsConn
                 }
                 else
                 {
+                    if (OnMessage is not null && _msgLen < MaxCaptured)
+                    {
+                        Buffer.BlockCopy(b, pos, _msg, (int)_msgLen, (int)Math.Min(take, MaxCaptured - _msgLen));
+                    }
                     _msgLen += take;
                 }
                 pos += take;
@@ -245,6 +255,11 @@ public sealed class WsConn
             return 0;
         }
         _inMessage = false;
+        if (OnMessage is not null)
+        {
+            OnMessage(this, _msg.AsSpan(0, (int)Math.Min(_msgLen, MaxCaptured)), now);
+            return 1;
+        }
         if (_msgOpcode != ExpectedOpcode || (ExpectedSize >= 0 && _msgLen != ExpectedSize))
         {
             BadEchoes++;
@@ -351,15 +366,16 @@ public sealed class WsConn
         {
             // frames sent right after the 101 (none expected): parse them as received data
             _end = 0;
-            Parse(rest, 0, false);
+            Parse(rest, System.Diagnostics.Stopwatch.GetTimestamp(), false);
         }
     }
 
     /// <summary>Connects (and, unless raw, does the handshake) within <paramref name="timeout"/>.</summary>
-    public static async Task<WsConn> OpenAsync(Target target, int bufferSize, int ringCapacity, bool gatedSends, TimeSpan timeout)
+    public static async Task<WsConn> OpenAsync(Target target, int bufferSize, int ringCapacity, bool gatedSends, TimeSpan timeout,
+        MessageSink? onMessage = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var conn = new WsConn(socket, bufferSize, ringCapacity, gatedSends) { AllowMaskedFromPeer = target.Raw };
+        var conn = new WsConn(socket, bufferSize, ringCapacity, gatedSends) { AllowMaskedFromPeer = target.Raw, OnMessage = onMessage };
         using var cts = new CancellationTokenSource(timeout);
         try
         {
@@ -382,6 +398,9 @@ public sealed class WsConn
         }
     }
 }
+
+/// <summary>Receives one whole data message (its first bytes, up to a cap) and the time it was read.</summary>
+public delegate void MessageSink(WsConn connection, ReadOnlySpan<byte> payload, long now);
 
 public sealed class HandshakeException(string message) : Exception(message);
 

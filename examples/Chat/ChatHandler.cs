@@ -12,19 +12,22 @@ internal sealed record ChatUser(string Nick, string Room);
 /// cluster (<see cref="ConnectionTopics"/>): what a user says is published to the room and reaches
 /// everyone in it on every node; join and leave notices go the same way.
 /// Client to server, text: <c>/join ROOM</c>, <c>/leave ROOM</c>, <c>/nick NAME</c>, or a message to
-/// the room joined last. Server to client: <see cref="ChatEvent"/> as JSON.
+/// the room joined last. Server to client: <see cref="ChatEvent"/> as JSON. Without presence
+/// (<c>--no-presence</c>), no join or leave notices are published: only messages.
 /// </summary>
 internal sealed class ChatHandler : ReceiveActor
 {
     private readonly string _node;
+    private readonly bool _presence;
     private readonly ConnectionTopics _topics;
     private IActorRef _connection = ActorRefs.Nobody;
     private string _nick = "anonymous";
     private string? _current;
 
-    public ChatHandler(string node)
+    public ChatHandler(string node, bool presence)
     {
         _node = node;
+        _presence = presence;
         _topics = new ConnectionTopics(Context, OnSubscribed);
         ReceiveAny(message =>
         {
@@ -42,7 +45,7 @@ internal sealed class ChatHandler : ReceiveActor
                 case TextReceived t:
                     OnText(t.Text);
                     break;
-                case Closed:
+                case Closed when _presence:
                     // Those still in the rooms hear that this user has gone.
                     foreach (var room in _topics.Topics.ToArray())
                         _topics.Publish(room, new ChatEvent("leave", room, _nick).ToJson());
@@ -51,7 +54,7 @@ internal sealed class ChatHandler : ReceiveActor
         });
     }
 
-    public static Props Props(string node) => Akka.Actor.Props.Create(() => new ChatHandler(node));
+    public static Props Props(string node, bool presence = true) => Akka.Actor.Props.Create(() => new ChatHandler(node, presence));
 
     private void OnText(string text)
     {
@@ -66,7 +69,8 @@ internal sealed class ChatHandler : ReceiveActor
             case "/leave":
                 if (_topics.Topics.Contains(argument))
                 {
-                    _topics.Publish(argument, new ChatEvent("leave", argument, _nick).ToJson());
+                    if (_presence)
+                        _topics.Publish(argument, new ChatEvent("leave", argument, _nick).ToJson());
                     _topics.Unsubscribe(argument);
                     if (_current == argument)
                         _current = _topics.Topics.LastOrDefault();
@@ -107,7 +111,8 @@ internal sealed class ChatHandler : ReceiveActor
     private void OnSubscribed(string room)
     {
         Send(new ChatEvent("subscribed", room, _nick, Node: _node));
-        _topics.Publish(room, new ChatEvent("join", room, _nick, Node: _node).ToJson());
+        if (_presence)
+            _topics.Publish(room, new ChatEvent("join", room, _nick, Node: _node).ToJson());
     }
 
     private void Send(ChatEvent e) => _connection.Tell(new SendText(e.ToJson()));

@@ -17,10 +17,10 @@ namespace Chat;
 internal static class ChatNode
 {
     private const string Usage = "usage: chat --port PORT --cluster-port PORT --seed HOST:PORT [--seed HOST:PORT ...] "
-        + "[--host ADDRESS] [--join-timeout SECONDS] [--metrics console] [--metrics-interval SECONDS]";
+        + "[--host ADDRESS] [--join-timeout SECONDS] [--metrics console] [--metrics-interval SECONDS] [--no-presence]";
 
     private sealed record Options(int Port, int ClusterPort, IReadOnlyList<DnsEndPoint> Seeds, string Host,
-        TimeSpan JoinTimeout, bool ConsoleMetrics, TimeSpan MetricsInterval);
+        TimeSpan JoinTimeout, bool ConsoleMetrics, TimeSpan MetricsInterval, bool Presence);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -55,7 +55,7 @@ internal static class ChatNode
                 Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
             })
             .WithWebSocketServer(
-                handler: (_, _) => ChatHandler.Props(self),
+                handler: (_, _) => ChatHandler.Props(self, options.Presence),
                 decider: (system, _) => ChatDoor.Create(ClusterTopics.Get(system).Settings),
                 started: server => Console.WriteLine($"LISTENING {server.Endpoint.Port} ws://{server.Endpoint}/chat  http://{server.Endpoint}/  node {self}")));
         if (options.ConsoleMetrics)
@@ -91,6 +91,7 @@ internal static class ChatNode
         var joinTimeout = TimeSpan.FromSeconds(30);
         bool metrics = false;
         var metricsInterval = TimeSpan.FromSeconds(10);
+        bool presence = true;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value; {Usage}");
@@ -110,13 +111,16 @@ internal static class ChatNode
                     };
                     break;
                 case "--metrics-interval": metricsInterval = TimeSpan.FromSeconds(ParsePositive(Value(), "--metrics-interval")); break;
+                // bench/cluster.sh: with thousands of listeners in one room, each join notice goes to
+                // everyone already there (N²/2 messages before the measurement, as many at the end).
+                case "--no-presence": presence = false; break;
                 case "--help" or "-h": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown argument '{args[i]}'; {Usage}");
             }
         }
         if (port is null || clusterPort is null || seeds.Count == 0)
             throw new ArgumentException($"--port, --cluster-port and --seed are needed; {Usage}");
-        return new Options(port.Value, clusterPort.Value, seeds, host, joinTimeout, metrics, metricsInterval);
+        return new Options(port.Value, clusterPort.Value, seeds, host, joinTimeout, metrics, metricsInterval, presence);
     }
 
     private static int ParsePort(string value, string name) =>
