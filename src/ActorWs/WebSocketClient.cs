@@ -16,23 +16,35 @@ namespace ActorWs;
 /// </summary>
 public static class WebSocketClient
 {
-    /// <summary>Connects to a ws:// URI; <paramref name="handler"/> receives <see cref="Opened"/>,
+    /// <summary>Connects to a ws:// or wss:// URI (wss:// checked as <see cref="WebSocketClientOptions.Tls"/>
+    /// says; a certificate refused is reported in <see cref="Closed.TlsFailure"/> and not retried); <paramref name="handler"/> receives <see cref="Opened"/>,
     /// the messages and <see cref="Closed"/> of each connection, and <see cref="Reconnecting"/>
     /// before each reconnect. Returns the client's actor, to which the handler may also send its
     /// commands; they go to the current connection (see <see cref="ReconnectSupervisor"/> for
     /// commands sent while there is none). A server that refuses the upgrade is reported in
     /// <see cref="Closed.HandshakeFailure"/>, and retried only for a 5xx, 408 or 429. Throws an
-    /// <see cref="ArgumentException"/> for a URI that is not ws:// or <paramref name="options"/> that
-    /// cannot be sent.</summary>
+    /// <see cref="ArgumentException"/> for a URI that is not ws:// or wss://, <paramref name="options"/> that
+    /// cannot be sent, or a CA file that cannot be read.</summary>
     public static IActorRef Connect(ActorSystem system, Uri uri, IActorRef handler,
         WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null)
     {
-        if (uri.Scheme != "ws")
-            throw new ArgumentException($"'{uri}' is not a ws:// URI (wss:// needs TLS, which ActorWs does not do)", nameof(uri));
+        if (uri.Scheme is not ("ws" or "wss"))
+            throw new ArgumentException($"'{uri}' is not a ws:// or wss:// URI", nameof(uri));
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         options ??= WebSocketClientOptions.Default;
         // Checked here, where the application can catch it, rather than in each connection.
         options.CreateRequest(uri, settings);
+        if (uri.Scheme == "wss" && options.Tls?.CaFile is { } caFile)
+        {
+            try
+            {
+                new System.Security.Cryptography.X509Certificates.X509Certificate2Collection().ImportFromPemFile(caFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ArgumentException($"the CA file '{caFile}' cannot be read: {e.Message}", nameof(options), e);
+            }
+        }
         Transport.Preload.Before(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(system), name);
