@@ -28,6 +28,7 @@ try
         Verb.Help => Help(),
         Verb.Serve => await Serve(options),
         Verb.Connect => await Connect(options),
+        Verb.Cert => DemoCertificate.Write(options.OutDir!),
         _ => options.Role switch
         {
             "server" => await DemoRunner.RunServerOnlyAsync(options),
@@ -86,7 +87,7 @@ static async Task<int> Connect(DemoOptions options)
         var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = system.ActorOf(Props.Create(() => new ConsoleClientHandler(opened, done)), "app");
-        WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config));
+        WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config), options: new WebSocketClientOptions { Tls = options.ClientTls() });
         var first = await Task.WhenAny(opened.Task, done.Task);
         if (first == done.Task)
         {
