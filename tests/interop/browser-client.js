@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Drives examples/echo.html?auto=1 in headless Debian Chromium (/usr/bin/chromium) via playwright-core.
-// Usage: node browser-client.js <url>
+// Usage: node browser-client.js <url> [--spki <base64 sha256 of the server certificate's SPKI>]
+// --spki: for a wss:// url, Chromium trusts a certificate with that public key (--ignore-certificate-errors-spki-list).
 // Prints the page's PASS/FAIL lines and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 const fs = require('fs');
 const os = require('os');
@@ -16,6 +17,8 @@ function out(line) { fs.writeSync(1, line + '\n'); }
 
 async function main() {
   const url = process.argv[2];
+  const spkiAt = process.argv.indexOf('--spki');
+  const spki = spkiAt > 0 ? process.argv[spkiAt + 1] : null;
   if (!url) {
     process.stderr.write('usage: node browser-client.js <url>\n');
     return 2;
@@ -31,6 +34,7 @@ async function main() {
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
       ],
       timeout: 30_000,
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Independent WebSocket interop client built on the Node "ws" library.
-// Usage: node node-client.js <url> [--only <case>]
+// Usage: node node-client.js <url> [--only <case>] [--ca <pem file>]
+// --ca: for a wss:// url, trust the CA certificates of that PEM file (ws's `ca` option, passed to tls.connect).
 // Talks to an echo server implementing the command protocol of node-echo-server.js.
 // Prints "PASS <case>" / "FAIL <case>: <why>" per case and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 const crypto = require('crypto');
@@ -15,8 +16,10 @@ function out(line) { fs.writeSync(1, line + '\n'); }
 const args = process.argv.slice(2);
 let url = null;
 let only = null;
+let ca = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only') only = args[++i];
+  else if (args[i] === '--ca') ca = fs.readFileSync(args[++i]);
   else if (!url) url = args[i];
 }
 if (!url) {
@@ -39,7 +42,7 @@ class Conn {
   }
   static open(u) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(u, { maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(u, ca ? { maxPayload: 64 * 1024 * 1024, ca } : { maxPayload: 64 * 1024 * 1024 });
       const conn = new Conn(ws);
       ws.once('open', () => resolve(conn));
       ws.once('error', reject);

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Independent WebSocket interop client built on Python "websockets" (Debian python3-websockets, 10.x API).
 
-Usage: /usr/bin/python3 py-client.py <url> [--only <case>]
+Usage: /usr/bin/python3 py-client.py <url> [--only <case>] [--ca <pem file>]
+--ca: for a wss:// url, trust the CA certificates of that PEM file (instead of the system's store).
 Talks to an echo server implementing the command protocol of py-echo-server.py.
 Prints "PASS <case>" / "FAIL <case>: <why>" per case and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 """
 import asyncio
 import os
+import ssl
 import sys
 
 import websockets
@@ -19,9 +21,15 @@ def out(line):
     sys.stdout.flush()
 
 
+# wss://: an SSL context that trusts only --ca's certificates (set by main); None: websockets' default.
+SSL_CONTEXT = None
+
+
 async def connect(url):
+    extra = {"ssl": SSL_CONTEXT} if SSL_CONTEXT is not None and url.startswith("wss:") else {}
     return await websockets.connect(
         url,
+        **extra,
         max_size=64 * 1024 * 1024,
         ping_interval=None,  # no unsolicited keepalive pings
         close_timeout=5,
@@ -147,10 +155,15 @@ def abort(ws):
 
 
 async def main():
+    global SSL_CONTEXT
     argv = sys.argv[1:]
     url, only = None, None
     i = 0
     while i < len(argv):
+        if argv[i] == "--ca" and i + 1 < len(argv):
+            SSL_CONTEXT = ssl.create_default_context(cafile=argv[i + 1])
+            i += 2
+            continue
         if argv[i] == "--only" and i + 1 < len(argv):
             only = argv[i + 1]
             i += 2
