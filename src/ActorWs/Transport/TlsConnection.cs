@@ -269,6 +269,7 @@ internal sealed class TlsConnection : UntypedActor
             return;
         }
         _authenticated = true;
+        _sniff.StopSniffing();
         handler.Tell(done.Established!);
         if (_closeCommander is not null)
         {
@@ -606,6 +607,11 @@ internal sealed class TlsConnection : UntypedActor
     {
         private const int Keep = 48; // a request or status line, as far as it says anything
         private byte[] _first = [];
+        private volatile bool _sniffing = true;
+
+        /// <summary>The handshake is done: reads pass straight through from now on, without a state
+        /// machine of this stream's own held by an idle connection's pending read.</summary>
+        public void StopSniffing() => _sniffing = false;
 
         public ReadOnlySpan<byte> First => _first;
 
@@ -630,7 +636,10 @@ internal sealed class TlsConnection : UntypedActor
                 _first = [.. _first, .. read[..Math.Min(read.Length, Keep - _first.Length)]];
         }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _sniffing ? SniffAsync(buffer, cancellationToken) : inner.ReadAsync(buffer, cancellationToken);
+
+        private async ValueTask<int> SniffAsync(Memory<byte> buffer, CancellationToken cancellationToken)
         {
             int n = await inner.ReadAsync(buffer, cancellationToken);
             if (_first.Length < Keep)
