@@ -8,8 +8,8 @@ namespace ActorWs.Hardening.Tests;
 /// <summary>
 /// wss:// under load: 1,000 concurrent TLS connections of our client to our server, each echoing 100
 /// messages, nothing lost; and what an idle TLS connection costs the server next to a plain one,
-/// measured with the clients in another process (Python "websockets", so that only the server's
-/// side is in this process's RSS).
+/// measured with the server and the clients in processes of their own (this one's RSS carries what
+/// the tests before it left).
 /// </summary>
 public sealed class TlsLoadTests(ITestOutputHelper output) : HardeningKit(output)
 {
@@ -84,86 +84,59 @@ public sealed class TlsLoadTests(ITestOutputHelper output) : HardeningKit(output
     [Fact]
     public async Task An_idle_TLS_connection_costs_the_server_a_measured_amount_more_than_a_plain_one()
     {
-        var script = Repository.PathOf("tests/interop/py-idle-clients.py");
-        Assert.True(File.Exists("/usr/bin/python3"), "/usr/bin/python3 with python3-websockets is needed (.ci/install-peers.sh)");
-        CaptureErrors();
-        var plain = await MeasureAsync(script, tls: false);
-        var tls = await MeasureAsync(script, tls: true);
-        Out.WriteLine($"server RSS per idle connection ({Connections} connections, clients in another process): plain {plain:0.0} KiB, TLS {tls:0.0} KiB, TLS costs {tls - plain:0.0} KiB more");
+        // Both sides out of this process: the demo's echo server (fresh for each measurement) and
+        // bench/ActorWs.Load's idle mode, which reads the server's VmRSS before and after opening the
+        // connections (as bench/run.sh's scenarios 4 and 8 do), then echoes a message on each.
+        var (cert, key) = TestCertificates.Shared.WritePem(TestCertificates.Shared.Localhost, "idle-server");
+        var plain = await MeasureAsync([], "ws");
+        var tls = await MeasureAsync(["--tls-cert", cert, "--tls-key", key], "wss");
+        Out.WriteLine($"server RSS per idle connection ({Connections} connections, server and clients in processes of their own): " +
+            $"plain {plain:0.0} KiB, TLS {tls:0.0} KiB, TLS costs {tls - plain:0.0} KiB more");
         // Bounds that only a leak or a buffer held per connection would break: the measurement itself is the result.
         Assert.InRange(plain, 0, 200);
         Assert.InRange(tls, 0, 400);
-        Assert.Empty(Errors);
     }
 
-    /// <summary>RSS growth of this process (the server's side only) per connection, GC'd before and after.</summary>
-    private async Task<double> MeasureAsync(string script, bool tls)
+    /// <summary>The server's RSS growth per idle connection, from the load tool's RESULT line.</summary>
+    private async Task<double> MeasureAsync(string[] serverTls, string scheme)
     {
-        var counts = new HandlerCounts();
-        var settings = TestSettings.Create("actorws.handshake.timeout = 300s");
-        if (tls)
-            settings = settings with { Tls = TestCertificates.Server(TestCertificates.Shared.Localhost) };
-        var server = await StartServerAsync(settings, handler: CountingEchoHandler.Props(counts));
-        var url = $"{(tls ? "wss" : "ws")}://localhost:{server.Endpoint.Port}/";
-
-        // Warm-up: JIT, pools, the TLS library's first use are not per-connection costs.
-        await RunIdleClientsAsync(script, url, 20, tls, async () => await Task.CompletedTask);
-        await AwaitNoConnectionsAsync(server, TimeSpan.FromSeconds(60));
-
-        long before = SettledRssKib(), heapBefore = GC.GetTotalMemory(true);
-        long after = 0, heapAfter = 0;
-        await RunIdleClientsAsync(script, url, Connections, tls, async () =>
-        {
-            await counts.WhenOpenAtOnce(Connections).WaitAsync(Generous); // the server has them all, not only the client
-            after = SettledRssKib();
-            heapAfter = GC.GetTotalMemory(true);
-        });
-        await AwaitNoConnectionsAsync(server, TimeSpan.FromSeconds(120));
-        await server.StopAsync();
-        // The managed heap's share tells the .NET objects (actors, SslStream) from native memory (OpenSSL's per-connection state).
-        Out.WriteLine($"{(tls ? "TLS" : "plain")}: server VmRSS {before} -> {after} KiB with {Connections} idle connections; " +
-            $"managed heap {(heapAfter - heapBefore) / 1024.0 / Connections:0.0} KiB per connection");
-        return (after - before) / (double)Connections;
-    }
-
-    private static long SettledRssKib()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        var line = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-    }
-
-    /// <summary>Runs the idle clients; <paramref name="whileOpen"/> runs once they all are, then they close.</summary>
-    private static async Task RunIdleClientsAsync(string script, string url, int count, bool tls, Func<Task> whileOpen)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in tls ? [script, url, $"{count}", "--ca", TestCertificates.Shared.CaFile] : new[] { script, url, $"{count}" })
-            start.ArgumentList.Add(arg);
-        using var peer = Process.Start(start)!;
-        var stderr = peer.StandardError.ReadToEndAsync();
+        var serve = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { BuildOutput.DemoDll(), "serve", "--port", "0", "--quiet" }.Concat(serverTls))
+            serve.ArgumentList.Add(arg);
+        using var server = Process.Start(serve)!;
         try
         {
-            var line = await peer.StandardOutput.ReadLineAsync().WaitAsync(Generous);
-            if (line != $"OPEN {count}")
-                Assert.Fail($"the idle clients said '{line}' instead of OPEN {count}: {await stderr}"); // stderr ends when they exit, as they do on a failure
-            await whileOpen();
-            await peer.StandardInput.WriteLineAsync("close");
-            await peer.StandardInput.FlushAsync();
-            Assert.Equal($"DONE {count}", await peer.StandardOutput.ReadLineAsync().WaitAsync(Generous));
-            await peer.WaitForExitAsync().WaitAsync(Generous);
+            _ = server.StandardError.ReadToEndAsync();
+            string? line;
+            while ((line = await server.StandardOutput.ReadLineAsync().WaitAsync(Generous)) is not null && !line.StartsWith("LISTENING ", StringComparison.Ordinal))
+            {
+            }
+            Assert.True(line is not null, "the demo server exited before it listened");
+            int port = int.Parse(line!.Split(' ')[1]);
+
+            var load = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { BuildOutput.LoadToolDll(), "idle", "--url", $"{scheme}://127.0.0.1:{port}/", "--connections", $"{Connections}",
+                         "--pid", $"{server.Id}", "--settle", "2", "--timeout", "120" })
+                load.ArgumentList.Add(arg);
+            using var tool = Process.Start(load)!;
+            var stdout = tool.StandardOutput.ReadToEndAsync();
+            var stderr = tool.StandardError.ReadToEndAsync();
+            await tool.WaitForExitAsync().WaitAsync(Generous);
+            string output = await stdout, errors = await stderr;
+            Out.WriteLine($"{scheme}: {errors.Trim()}");
+            var result = output.Split('\n').SingleOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+                ?? throw new Xunit.Sdk.XunitException($"no RESULT line from the load tool:\n{output}\n{errors}");
+            using var json = System.Text.Json.JsonDocument.Parse(result["RESULT ".Length..]);
+            var root = json.RootElement;
+            Assert.Equal(0, root.GetProperty("errors").GetInt64());
+            Assert.Equal(Connections, root.GetProperty("messages").GetInt64()); // one echo per connection: nothing lost
+            Assert.Equal(0, tool.ExitCode);
+            return root.GetProperty("rss_per_conn_kib").GetDouble();
         }
         finally
         {
-            if (!peer.HasExited)
-                peer.Kill(entireProcessTree: true);
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
         }
     }
 }
