@@ -15,6 +15,16 @@ public static class DemoRunner
     /// <summary>Connections the server sees in a scenario before it is over.</summary>
     public static int ExpectedConnections(string scenario) => scenario == "reference" ? 1 : 2;
 
+    /// <summary>The path the extras scenario's door refuses.</summary>
+    public const string PrivatePath = "/private";
+
+    /// <summary>The scenarios' door: every upgrade accepted, except the one the extras scenario has
+    /// refused (any status but 101 means no WebSocket, RFC 6455 §4.2.2 item 5 / §4.1).</summary>
+    private static readonly UpgradeDecider ScenarioDoor = UpgradeDecider.FromFunction(request =>
+        request.Http.Path == PrivatePath
+            ? new UpgradeDecision.Reject(403, "this path is private: the demo refuses it on purpose")
+            : new UpgradeDecision.Accept());
+
     public sealed record ServerRun(ActorSystem System, WebSocketServer Server, ScenarioProgress Progress);
 
     /// <summary>The scenarios' own ActorWs settings (demo.scenario.actorws) under whatever the
@@ -31,7 +41,7 @@ public static class DemoRunner
             var progress = new ScenarioProgress(ExpectedConnections(scenario));
             var settings = WebSocketSettings.Create(config);
             var server = await WebSocketServer.StartAsync(system,
-                Props.Create(() => new ServerScenarioHandler(scenario, demo, progress)), settings);
+                Props.Create(() => new ServerScenarioHandler(scenario, demo, progress)), settings, decider: ScenarioDoor);
             return new ServerRun(system, server, progress);
         }
         catch
@@ -57,8 +67,10 @@ public static class DemoRunner
                 bool allRight = codes.SequenceEqual(ViolationClient.Cases.Select(c => c.ExpectedCode));
                 return new Closed(codes[^1], allRight ? "each violation got its close code" : "unexpected close codes", allRight);
             }
+            if (scenario == "extras")
+                return await RunExtrasAsync(system, config, demo);
             var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var handler = system.ActorOf(Props.Create(() => new ClientScenarioHandler(demo, done)), "app");
+            var handler = system.ActorOf(Props.Create(() => new ClientScenarioHandler(demo, done, scenario)), "app");
             // In the reference it is the server that pings; the client only answers.
             var settings = WebSocketSettings.Create(config) with { PingInterval = TimeSpan.Zero };
             WebSocketClient.Connect(system, demo.Url, handler, settings);
@@ -69,6 +81,35 @@ public static class DemoRunner
             await Task.Delay(100); // let the last lifecycle lines reach the console
             await system.Terminate();
         }
+    }
+
+    /// <summary>The extras: what the reference does not show. A raw client sends a text message in
+    /// two frames; ActorWs's client sends a binary message and closes; then it asks for a path the
+    /// server's door refuses.</summary>
+    private static async Task<Closed> RunExtrasAsync(ActorSystem system, Config config, DemoSettings demo)
+    {
+        void Say(Direction d, TraceCategory category, string message) =>
+            system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, Role.Client, d, category, message, "extras"));
+        Say(Direction.Local, TraceCategory.App, "1/3 a message in fragments: ActorWs sends whole messages, so a hand-written client sends this one (RFC 6455 §5.4)");
+        var echoed = await ViolationClient.SendFragmentedAsync(demo.Url, Say, ScenarioTimeout);
+
+        var settings = WebSocketSettings.Create(config) with { PingInterval = TimeSpan.Zero, ReconnectEnabled = false };
+        Say(Direction.Local, TraceCategory.App, "2/3 a binary message: opcode 0x2, bytes that need not be text (RFC 6455 §5.6)");
+        var binary = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
+        byte[] bytes = [0x00, 0x01, 0x02, 0xFE, 0xFF];
+        var binaryHandler = system.ActorOf(Props.Create(() => new ExtrasClientHandler(binary, bytes)), "binary");
+        WebSocketClient.Connect(system, demo.Url, binaryHandler, settings, name: "ws-client-binary");
+        var binaryClosed = await binary.Task.WaitAsync(ScenarioTimeout);
+
+        Say(Direction.Local, TraceCategory.App, $"3/3 a refused handshake: asking for {PrivatePath}, which the server's door refuses with 403 (RFC 6455 §4.1: no 101, no WebSocket)");
+        var refused = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refusedHandler = system.ActorOf(Props.Create(() => new ExtrasClientHandler(refused, null)), "refused");
+        WebSocketClient.Connect(system, new Uri(demo.Url, PrivatePath), refusedHandler, settings, name: "ws-client-refused");
+        var refusal = await refused.Task.WaitAsync(ScenarioTimeout);
+
+        bool allRight = echoed == "hello, fragmented world" && binaryClosed is { Code: CloseCodes.NormalClosure, WasClean: true }
+                        && refusal.HandshakeFailure?.Refusal?.StatusCode == 403;
+        return new Closed(CloseCodes.NormalClosure, allRight ? "fragments, binary and refusal as expected" : "unexpected outcome", allRight);
     }
 
     /// <summary>The whole scenario: the server here, the client as a child process.</summary>
@@ -82,7 +123,9 @@ public static class DemoRunner
             using var client = StartClientProcess(options, demo);
             if (options.Scenario == "abnormal-kill")
             {
-                await client.WaitForLineAsync($"message from CLIENT #{demo.AbortAfter}", ScenarioTimeout);
+                // Its frame's line, not only its message's: once the frame's line is out, killing the
+                // process loses no line the server's receiving lines answer.
+                await client.WaitForLinesAsync("CLIENT -> [FRAME] opcode=TEXT", demo.AbortAfter, ScenarioTimeout);
                 DemoConsole.Write($"[{DateTime.Now:HH:mm:ss.fff}] DEMO   !  [TCP] killing the client process (pid {client.Id}) mid-conversation: no close frame will be sent", server: true, error: true);
                 client.Kill();
                 using var second = StartClientProcess(options with { Scenario = "reference" }, demo);
@@ -106,6 +149,7 @@ public static class DemoRunner
         "reference" => closed is [{ Code: CloseCodes.NormalClosure, WasClean: true }],
         "abnormal" or "abnormal-kill" => closed is [{ Code: CloseCodes.AbnormalClosure, WasClean: false }, { Code: CloseCodes.NormalClosure, WasClean: true }],
         "violation" => closed.Select(c => c.Code).SequenceEqual([CloseCodes.ProtocolError, CloseCodes.InvalidPayloadData]),
+        "extras" => closed.All(c => c is { Code: CloseCodes.NormalClosure, WasClean: true }),
         _ => false,
     };
 
@@ -153,36 +197,54 @@ public sealed class ChildProcess : IDisposable
     {
         var host = Environment.ProcessPath!;
         var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // It writes its lines with their times, for this process to print in time order with its own.
+        info.Environment[DemoConsole.RelayVariable] = "1";
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
             info.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
         foreach (var a in args)
             info.ArgumentList.Add(a);
+        // Nothing the child prints is printed until it says how far it has got (or it ends).
+        int source = DemoConsole.Timeline.AddSource();
         var child = new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start the client process"));
-        child._process.OutputDataReceived += (_, e) => child.Relay(e.Data, error: false);
-        child._process.ErrorDataReceived += (_, e) => child.Relay(e.Data, error: true);
+        child._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                DemoConsole.Timeline.RemoveSource(source);
+            else
+                child.Relay(e.Data, error: false, source);
+        };
+        child._process.ErrorDataReceived += (_, e) => child.Relay(e.Data, error: true, source);
         child._process.BeginOutputReadLine();
         child._process.BeginErrorReadLine();
         return child;
     }
 
-    private void Relay(string? line, bool error)
+    private void Relay(string? line, bool error, int source)
     {
         if (line is null)
             return;
-        lock (_lines)
+        var relayed = DemoConsole.ParseRelay(line);
+        var demoLine = relayed is { } r ? r.Line : new DemoLine(DateTime.UtcNow, line, false, error);
+        if (demoLine is not null)
         {
-            _lines.Add(line);
-            Monitor.PulseAll(_lines);
+            lock (_lines)
+            {
+                _lines.Add(demoLine.Text);
+                Monitor.PulseAll(_lines);
+            }
+            DemoConsole.Add(demoLine);
         }
-        DemoConsole.Write(line, server: false, error: error || line.Contains(" ! "));
+        if (relayed is { } w)
+            DemoConsole.Timeline.Advance(source, w.Time);
     }
 
-    public Task WaitForLineAsync(string fragment, TimeSpan timeout) => Task.Run(() =>
+    /// <summary>Until <paramref name="count"/> of its lines contain <paramref name="fragment"/>.</summary>
+    public Task WaitForLinesAsync(string fragment, int count, TimeSpan timeout) => Task.Run(() =>
     {
         var deadline = DateTime.UtcNow + timeout;
         lock (_lines)
         {
-            while (!_lines.Any(l => l.Contains(fragment)))
+            while (_lines.Count(l => l.Contains(fragment)) < count)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero || _process.HasExited && !Monitor.Wait(_lines, 100))

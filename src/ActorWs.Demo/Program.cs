@@ -28,6 +28,7 @@ try
         Verb.Help => Help(),
         Verb.Serve => await Serve(options),
         Verb.Connect => await Connect(options),
+        Verb.Web => await WebDemo.RunAsync(options),
         Verb.Cert => DemoCertificate.Write(options.OutDir!),
         _ => options.Role switch
         {
@@ -40,8 +41,14 @@ try
 catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException or SocketException
                           or TimeoutException or IOException or Akka.Configuration.ConfigurationException)
 {
+    DemoConsole.Complete();
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
+}
+finally
+{
+    // The log holds each line until every source has caught up; at the end nothing is left to wait for.
+    DemoConsole.Complete();
 }
 
 static int Help()
@@ -57,10 +64,14 @@ static async Task<int> Serve(DemoOptions options)
     var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {
-        var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), WebSocketSettings.Create(config));
+        var settings = WebSocketSettings.Create(config);
+        if (options.Subprotocols.Count > 0)
+            settings = settings with { Subprotocols = options.Subprotocols };
+        var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), settings, decider: ServeDoor.Decider);
         // Scripts (bench/run.sh, tests) wait for this line.
         var capacity = server.MaxConnections == int.MaxValue ? "no connection limit" : $"max-connections {server.MaxConnections}";
-        Console.WriteLine($"LISTENING {server.Endpoint.Port} echo server on {server.Uri}, {capacity} (Ctrl+C to stop)");
+        var subprotocols = settings.Subprotocols.Count == 0 ? "" : $", subprotocols {string.Join(", ", settings.Subprotocols)}";
+        Console.WriteLine($"LISTENING {server.Endpoint.Port} echo server on {server.Uri}, {capacity}{subprotocols} (Ctrl+C to stop)");
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -87,11 +98,21 @@ static async Task<int> Connect(DemoOptions options)
         var done = new TaskCompletionSource<Closed>(TaskCreationOptions.RunContinuationsAsynchronously);
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = system.ActorOf(Props.Create(() => new ConsoleClientHandler(opened, done)), "app");
-        WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config), options: new WebSocketClientOptions { Tls = options.ClientTls() });
+        var clientOptions = new WebSocketClientOptions
+        {
+            Subprotocols = options.Subprotocols.Count > 0 ? options.Subprotocols : null,
+            Headers = options.Headers,
+            Tls = options.ClientTls(),
+        };
+        WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config), options: clientOptions);
         var first = await Task.WhenAny(opened.Task, done.Task);
         if (first == done.Task)
         {
-            Console.Error.WriteLine($"error: {done.Task.Result.Reason}");
+            var failed = done.Task.Result;
+            // A refusal says why in its status and body (a 401 with "bad token"); print those, not the close.
+            Console.Error.WriteLine(failed.HandshakeFailure?.Refusal is { } refusal
+                ? $"refused: {refusal.StatusCode} {refusal.ReasonPhrase}{OneLine(refusal.Body.Text)}"
+                : $"error: {failed.Reason}");
             return 1;
         }
         var connection = opened.Task.Result;
@@ -111,11 +132,23 @@ static async Task<int> Connect(DemoOptions options)
     }
 }
 
+// A body to print after the status, whole (HandshakeRefusal.ToString cuts it at 60 characters), on
+// the same line and with its control characters (a hostile server's escape sequences) replaced.
+static string OneLine(string body)
+{
+    var text = string.Concat(body.Trim().ReplaceLineEndings(" ").Select(c => char.IsControl(c) ? '?' : c));
+    return text.Length == 0 ? "" : $": {text}";
+}
+
 sealed class ConsoleClientHandler : ReceiveActor
 {
     public ConsoleClientHandler(TaskCompletionSource<IActorRef> opened, TaskCompletionSource<Closed> done)
     {
-        Receive<Opened>(o => opened.TrySetResult(o.Connection));
+        Receive<Opened>(o =>
+        {
+            Console.WriteLine(o.Subprotocol is null ? "opened (no subprotocol)" : $"opened with subprotocol {o.Subprotocol}");
+            opened.TrySetResult(o.Connection);
+        });
         Receive<TextReceived>(m => Console.WriteLine($"< {m.Text}"));
         Receive<BinaryReceived>(m => Console.WriteLine($"< ({m.Data.Length} bytes of binary) {Convert.ToHexString(m.Data.AsSpan(0, Math.Min(32, m.Data.Length)))}"));
         Receive<Closed>(c => done.TrySetResult(c));

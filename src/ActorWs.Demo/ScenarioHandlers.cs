@@ -23,12 +23,16 @@ public sealed class ServerScenarioHandler : ReceiveActor, IWithTimers
         {
             _connection = o.Connection;
             _connectionNumber = progress.ConnectionOpened();
-            if (scenario != "violation")
+            if (scenario is not ("violation" or "extras"))
                 Timers.StartPeriodicTimer("tick", new Tick(), demo.ServerInterval);
         });
+        // extras: the messages come back as they came, text as text and binary as binary.
+        Receive<BinaryReceived>(m => _connection.Tell(new SendBinary(m.Data)));
         Receive<Tick>(_ => _connection.Tell(new SendText($"message from SERVER #{++_sent}")));
-        Receive<TextReceived>(_ =>
+        Receive<TextReceived>(m =>
         {
+            if (scenario == "extras")
+                _connection.Tell(new SendText(m.Text));
             if (scenario == "abnormal" && _connectionNumber == 1 && ++_received == demo.AbortAfter)
             {
                 Say(Context.System, Role.Server, Direction.Error, TraceCategory.App, "simulating a lost network: dropping TCP with no close frame");
@@ -60,10 +64,18 @@ public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ClientScenarioHandler(DemoSettings demo, TaskCompletionSource<Closed> done)
+    /// <summary>Tries to reach a server that never answered before the client gives up: the
+    /// backoff would otherwise retry for ever, with a screenful of lines a try.</summary>
+    public const int TriesWithoutServer = 3;
+
+    private bool _everOpened;
+    private int _failedTries;
+
+    public ClientScenarioHandler(DemoSettings demo, TaskCompletionSource<Closed> done, string scenario = "reference")
     {
         Receive<Opened>(o =>
         {
+            _everOpened = true;
             _connection = o.Connection;
             // After a reconnect every message may already be out (the connection was lost after
             // the last one, before the close): then only the close is left to do.
@@ -91,9 +103,40 @@ public sealed class ClientScenarioHandler : ReceiveActor, IWithTimers
         Receive<Closed>(c =>
         {
             Timers.CancelAll();
-            if (!c.WillReconnect)
+            if (!_everOpened && ++_failedTries >= TriesWithoutServer)
+            {
+                ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Error, TraceCategory.Retry,
+                    $"no server at {demo.Url} after {_failedTries} tries: giving up instead of reconnecting. Start one in another terminal with " +
+                    $"'dotnet run --project src/ActorWs.Demo -- --role server --scenario {scenario} --port {demo.Port}', " +
+                    "or run both sides with 'dotnet run --project src/ActorWs.Demo'");
+                done.TrySetResult(c with { WillReconnect = false });
+            }
+            else if (!c.WillReconnect)
                 done.TrySetResult(c);
         });
+        ReceiveAny(_ => { });
+    }
+}
+
+/// <summary>The extras' ActorWs client: sends one binary message, closes with 1000 once it is
+/// echoed; or (no bytes) only reports how the connection ended, for the refused handshake.</summary>
+public sealed class ExtrasClientHandler : ReceiveActor
+{
+    public ExtrasClientHandler(TaskCompletionSource<Closed> done, byte[]? bytes)
+    {
+        IActorRef connection = ActorRefs.Nobody;
+        Receive<Opened>(o =>
+        {
+            connection = o.Connection;
+            if (bytes is not null)
+                connection.Tell(new SendBinary(bytes));
+        });
+        Receive<BinaryReceived>(_ =>
+        {
+            ServerScenarioHandler.Say(Context.System, Role.Client, Direction.Sent, TraceCategory.App, "initiating the close: 1000 'done' (RFC 6455 §7.1.2)");
+            connection.Tell(new Close(CloseCodes.NormalClosure, "done"));
+        });
+        Receive<Closed>(c => done.TrySetResult(c));
         ReceiveAny(_ => { });
     }
 }

@@ -55,4 +55,63 @@ public sealed class DemoLoggingTests
             Log.Logger = previous;
         }
     }
+
+    /// <summary>A console that says when a line with a given text has been written.</summary>
+    private sealed class WatchedConsole(string awaited) : StringWriter
+    {
+        public TaskCompletionSource Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void WriteLine(string? value)
+        {
+            lock (this)
+                base.WriteLine(value);
+            if (value?.Contains(awaited, StringComparison.Ordinal) == true)
+                Seen.TrySetResult();
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+                return base.ToString();
+        }
+    }
+
+    private sealed class Repeater : ReceiveActor
+    {
+        public Repeater()
+        {
+            var log = Context.GetLogger();
+            Receive<string>(_ =>
+            {
+                // What ConnectionActor logs as a child fails; its [ACTOR] line says the same.
+                log.Warning("WebSocket {Role} connection {Path}: {Reason}: closing with {Code}", "Server", Self.Path, "a reason", 1002);
+                log.Warning("the last warning {Number}", 1);
+            });
+        }
+    }
+
+    [Fact]
+    public async Task Akka_warnings_print_in_the_demo_shape_without_the_one_an_ACTOR_line_already_says()
+    {
+        var previousLogger = Log.Logger;
+        var previousOut = Console.Out;
+        var console = new WatchedConsole("the last warning");
+        Log.Logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Sink(new AkkaLogSink()).CreateLogger();
+        Console.SetOut(console);
+        var system = DemoConsole.CreateSystem("server", Config.Empty, print: true);
+        try
+        {
+            system.ActorOf(Props.Create(() => new Repeater()), "repeater").Tell("go");
+            await console.Seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await system.Terminate();
+            Console.SetOut(previousOut);
+            Log.Logger = previousLogger;
+        }
+        var output = console.ToString();
+        Assert.Matches(@"\[\d\d:\d\d:\d\d\.\d\d\d\] SERVER !  \[AKKA\] Warning in \S*Repeater: the last warning 1", output);
+        Assert.DoesNotContain("closing with", output);
+    }
 }

@@ -194,14 +194,51 @@ public class FrameDecoderTests
         Assert.Equal(ViolationKind.ReservedOpcode, decoder.Decode(bad.AsSpan(4)).Violation?.Kind);
     }
 
-    private sealed class RecordingAdmission(Func<FrameHeader, ProtocolViolation?> decide) : IFrameAdmission
+    [Fact]
+    public void Parts_of_a_payload_that_spans_chunks_are_shown_to_the_admission_unmasked_as_they_arrive()
+    {
+        var payload = RandomBytes(300, seed: 11);
+        var stream = Frame(Opcode.Binary, payload, masked: true);
+        int headerLength = stream.Length - payload.Length;
+        for (int cut = 0; cut <= stream.Length; cut++)
+        {
+            var admission = new RecordingAdmission(_ => null);
+            using var decoder = new FrameDecoder(Role.Server, 1 << 20, admission);
+            var result = DecodeAll(decoder, Split(stream, cut));
+            Assert.Equal(payload, Assert.Single(result.Frames).Payload);
+            // A payload whole in one chunk goes out as it is; one cut by the chunks is shown in parts.
+            bool payloadCut = cut >= headerLength && cut < stream.Length;
+            Assert.Equal(payloadCut ? payload : [], admission.Parts.SelectMany(p => p).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Admission_refusing_a_part_fails_the_frame_before_the_rest_arrives()
+    {
+        var refusal = new ProtocolViolation(ViolationKind.InvalidUtf8Text, "refused by the hook");
+        var admission = new RecordingAdmission(_ => null, part => part.Contains((byte)0xFF) ? refusal : null);
+        using var decoder = new FrameDecoder(Role.Client, 1 << 20, admission);
+        var stream = Frame(Opcode.Binary, Bytes(1, 2, 0xFF, 4, 5));
+        Assert.Equal(ProtocolStatus.NeedMoreData, decoder.Decode(stream.AsSpan(0, 4)).Status);
+        Assert.Same(refusal, decoder.Decode(stream.AsSpan(4, 1)).Violation);
+        Assert.Same(refusal, decoder.Decode(stream.AsSpan(5)).Violation);
+    }
+
+    private sealed class RecordingAdmission(Func<FrameHeader, ProtocolViolation?> decide, Func<byte[], ProtocolViolation?>? decidePart = null) : IFrameAdmission
     {
         public List<FrameHeader> Seen { get; } = [];
+        public List<byte[]> Parts { get; } = [];
 
         public ProtocolViolation? Admit(in FrameHeader header)
         {
             Seen.Add(header);
             return decide(header);
+        }
+
+        public ProtocolViolation? AdmitPayload(in FrameHeader header, ReadOnlySpan<byte> part)
+        {
+            Parts.Add(part.ToArray());
+            return decidePart?.Invoke(part.ToArray());
         }
     }
 }

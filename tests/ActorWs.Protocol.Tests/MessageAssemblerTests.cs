@@ -243,6 +243,47 @@ public class MessageAssemblerTests
     }
 
     [Fact]
+    public void Add_validates_only_the_bytes_of_a_frame_that_AdmitPayload_has_not_seen()
+    {
+        // The decoder shows the parts of a frame that spans chunks as they arrive (§8.1), then hands
+        // over the whole frame: "€" cut after its lead byte must not be validated twice.
+        var euro = Utf8("a€");
+        using var assembler = new MessageAssembler(1000, 10);
+        var header = H(Opcode.Text, euro.Length, fin: true);
+        Assert.Null(assembler.AdmitPayload(header, euro.AsSpan(0, 2)));
+        var whole = assembler.Add(header, euro);
+        Assert.Equal(ProtocolStatus.Complete, whole.Status);
+        Assert.Equal(euro, whole.Value.Payload.ToArray());
+
+        // The same across fragments: the parts of the continuation carry on from the first fragment.
+        Assert.Equal(ProtocolStatus.NeedMoreData, Add(assembler, Opcode.Text, euro[..2], fin: false).Status);
+        var continuation = H(Opcode.Continuation, 2, fin: true);
+        Assert.Null(assembler.AdmitPayload(continuation, euro.AsSpan(2, 1)));
+        Assert.Null(assembler.AdmitPayload(continuation, euro.AsSpan(3, 1)));
+        var last = assembler.Add(continuation, euro.AsSpan(2));
+        Assert.Equal(ProtocolStatus.Complete, last.Status);
+        Assert.Equal(euro, last.Value.Payload.ToArray());
+    }
+
+    [Fact]
+    public void Part_of_a_frame_that_makes_its_text_invalid_is_a_1007_violation_before_the_frame_is_complete()
+    {
+        using var assembler = new MessageAssembler(1000, 10);
+        var header = H(Opcode.Text, 10, fin: true);
+        Assert.Null(assembler.AdmitPayload(header, Bytes(0x61, 0xF4)));
+        Assert.Equal(ViolationKind.InvalidUtf8Text, assembler.AdmitPayload(header, Bytes(0x90))?.Kind);
+    }
+
+    [Fact]
+    public void Parts_of_binary_frames_are_not_text()
+    {
+        using var assembler = new MessageAssembler(1000, 10);
+        Assert.Null(assembler.AdmitPayload(H(Opcode.Binary, 10, fin: false), Bytes(0xFF, 0xC0)));
+        Add(assembler, Opcode.Binary, Bytes(0xFF), fin: false);
+        Assert.Null(assembler.AdmitPayload(H(Opcode.Continuation, 10, fin: true), Bytes(0xFF, 0xC0)));
+    }
+
+    [Fact]
     public void Text_ending_mid_code_point_is_a_1007_violation_on_the_final_fragment()
     {
         using var assembler = new MessageAssembler(1000, 10);

@@ -159,22 +159,7 @@ public class Utf8ValidatorTests
         var random = new Random(21);
         for (int run = 0; run < 300; run++)
         {
-            var chars = new System.Text.StringBuilder();
-            int count = random.Next(0, 60);
-            for (int i = 0; i < count; i++)
-            {
-                int cp;
-                do cp = random.Next(4) switch
-                {
-                    0 => random.Next(0, 0x80),
-                    1 => random.Next(0x80, 0x800),
-                    2 => random.Next(0x800, 0x10000),
-                    _ => random.Next(0x10000, 0x110000),
-                };
-                while (cp is >= 0xD800 and <= 0xDFFF);
-                chars.Append(char.ConvertFromUtf32(cp));
-            }
-            var text = Utf8(chars.ToString());
+            var text = RandomUtf8(random, random.Next(0, 60));
             var fragments = RandomChunks(text, random, 7).Select(m => m.ToArray()).ToList();
             fragments.Add([]);
             Assert.True(FeedAll(fragments.ToArray()));

@@ -23,6 +23,10 @@ public sealed class LoopbackListener : IDisposable
     /// listener's path and the rest of §4.1) and answered with 101 (see <see cref="RawPeer"/>).</summary>
     public Task<RawPeer> AcceptAsync(TimeSpan? timeout = null) => RawPeer.AcceptAsync(_listener, _path, timeout ?? RawPeer.DefaultTimeout);
 
+    /// <summary>The next client as a server-side <see cref="RawPeer"/> with nothing read or answered:
+    /// the test reads the request and scripts the answer.</summary>
+    public Task<RawPeer> AcceptUnansweredAsync(TimeSpan? timeout = null) => RawPeer.AcceptUnansweredAsync(_listener, timeout ?? RawPeer.DefaultTimeout);
+
     /// <summary>The next client's socket, with nothing read or answered.</summary>
     public Task<Socket> AcceptSocketAsync(TimeSpan? timeout = null) => _listener.AcceptSocketAsync().WaitAsync(timeout ?? RawPeer.DefaultTimeout);
 

@@ -136,6 +136,16 @@ public sealed class RawPeer : IDisposable
         }
     }
 
+    /// <summary>Accepts one connection and reads or answers nothing: a scripted server reads the
+    /// client's request (<see cref="ReadHeadAsync"/>) and sends whatever answer a test needs (a 101
+    /// that breaks a rule, a refusal with a body).</summary>
+    internal static async Task<RawPeer> AcceptUnansweredAsync(TcpListener listener, TimeSpan timeout)
+    {
+        var socket = await listener.AcceptSocketAsync().WaitAsync(timeout);
+        socket.NoDelay = true;
+        return new RawPeer(socket, masks: false);
+    }
+
     // ---------------------------------------------------------------- sending
 
     /// <summary>A frame from this peer: masked when it plays the client.</summary>

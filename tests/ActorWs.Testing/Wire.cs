@@ -49,6 +49,27 @@ public static class Wire
     /// <summary>Deterministic pseudo-random bytes, so that a failing case can be repeated.</summary>
     public static byte[] RandomBytes(int length, int seed = 1) => RandomBytes(new Random(seed), length);
 
+    /// <summary>The UTF-8 of <paramref name="codePoints"/> random code points, each encoded length
+    /// (1 to 4 bytes) equally likely, surrogates excluded (RFC 3629 §3).</summary>
+    public static byte[] RandomUtf8(Random random, int codePoints)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < codePoints; i++)
+        {
+            int codePoint;
+            do codePoint = random.Next(4) switch
+            {
+                0 => random.Next(0, 0x80),
+                1 => random.Next(0x80, 0x800),
+                2 => random.Next(0x800, 0x10000),
+                _ => random.Next(0x10000, 0x110000),
+            };
+            while (codePoint is >= 0xD800 and <= 0xDFFF);
+            text.Append(char.ConvertFromUtf32(codePoint));
+        }
+        return Utf8(text.ToString());
+    }
+
     /// <summary>Deterministic ASCII text of a given length: a, b, c, ... z, a, ...</summary>
     public static string Text(int length, char first = 'a')
     {

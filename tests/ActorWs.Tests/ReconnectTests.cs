@@ -113,6 +113,51 @@ public sealed class ReconnectTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Max, delay);
     }
 
+    /// <summary>A client of a server whose door refuses every upgrade with <paramref name="status"/>.</summary>
+    private async Task<(IActorRef Client, TestProbe App)> ClientOfARefusingServer(int status, string? retryAfter = null)
+    {
+        var decider = UpgradeDecider.FromFunction(_ => new UpgradeDecision.Reject(status, "refused by the test",
+            retryAfter is null ? null : [new("Retry-After", retryAfter)]));
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(TestActor), Settings, UniqueName.For("refusing"), decider);
+        var app = CreateTestProbe();
+        var client = WebSocketClient.Connect(Sys, server.Uri, app.Ref, Settings);
+        Watch(client);
+        return (client, app);
+    }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(404)]
+    public async Task A_refusal_with_a_4xx_ends_the_client_instead_of_reconnecting(int status)
+    {
+        var (client, app) = await ClientOfARefusingServer(status);
+        var closed = app.ExpectMsg<Closed>(Wait);
+        Assert.Equal((status, false), (closed.HandshakeFailure?.StatusCode, closed.WillReconnect));
+        ExpectTerminated(client, Wait);
+        Assert.False(app.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_503_with_retry_after_is_retried_no_sooner_than_the_server_asks()
+    {
+        var (_, app) = await ClientOfARefusingServer(503, retryAfter: "1");
+        var closed = app.ExpectMsg<Closed>(Wait);
+        Assert.Equal((503, true), (closed.HandshakeFailure?.StatusCode, closed.WillReconnect));
+        // The first delay is at most first-delay-max (500 ms): the server's 1 s wins.
+        Assert.Equal(new Reconnecting(1, TimeSpan.FromSeconds(1)), app.ExpectMsg<Reconnecting>(Wait));
+        AdvanceThrough(TimeSpan.FromSeconds(1), app);
+        Assert.Equal(503, app.ExpectMsg<Closed>(Wait).HandshakeFailure?.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_retry_after_longer_than_max_backoff_waits_max_backoff()
+    {
+        var (_, app) = await ClientOfARefusingServer(503, retryAfter: "3600");
+        Assert.True(app.ExpectMsg<Closed>(Wait).WillReconnect);
+        Assert.Equal(new Reconnecting(1, Max), app.ExpectMsg<Reconnecting>(Wait));
+    }
+
     [Fact]
     public async Task A_connection_up_for_reset_after_makes_the_next_reconnect_a_first_one_again()
     {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 // Independent WebSocket interop client built on the Node "ws" library.
-// Usage: node node-client.js <url> [--only <case>] [--ca <pem file>]
+// Usage: node node-client.js <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]
 // --ca: for a wss:// url, trust the CA certificates of that PEM file (ws's `ca` option, passed to tls.connect).
 // Talks to an echo server implementing the command protocol of node-echo-server.js.
+// The door cases (handshake, refused) run only when named with --only: they need a server set up for
+// them. They offer the --subprotocol names (most preferred first) and send the --header fields.
 // Prints "PASS <case>" / "FAIL <case>: <why>" per case and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 const crypto = require('crypto');
 const fs = require('fs');
@@ -16,14 +18,21 @@ function out(line) { fs.writeSync(1, line + '\n'); }
 const args = process.argv.slice(2);
 let url = null;
 let only = null;
+const offered = [];
+const headers = {};
 let ca = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only') only = args[++i];
   else if (args[i] === '--ca') ca = fs.readFileSync(args[++i]);
-  else if (!url) url = args[i];
+  else if (args[i] === '--subprotocol') offered.push(args[++i]);
+  else if (args[i] === '--header') {
+    const field = args[++i];
+    const colon = field.indexOf(':');
+    headers[field.slice(0, colon)] = field.slice(colon + 1).trim();
+  } else if (!url) url = args[i];
 }
 if (!url) {
-  process.stderr.write('usage: node node-client.js <url> [--only <case>]\n');
+  process.stderr.write('usage: node node-client.js <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]...\n');
   process.exit(2);
 }
 
@@ -40,9 +49,9 @@ class Conn {
     ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString('utf8') }; this._wake(); });
     ws.on('error', (err) => { this.error = err; this._wake(); });
   }
-  static open(u) {
+  static open(u, protocols = []) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(u, ca ? { maxPayload: 64 * 1024 * 1024, ca } : { maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(u, protocols, ca ? { maxPayload: 64 * 1024 * 1024, headers, ca } : { maxPayload: 64 * 1024 * 1024, headers });
       const conn = new Conn(ws);
       ws.once('open', () => resolve(conn));
       ws.once('error', reject);
@@ -146,6 +155,34 @@ const cases = [
   }, { ownConnection: true }],
 ];
 
+// The application's door (RFC 6455 §4.1, §4.2.2): what the server chose, or why it refused.
+const doorCases = [
+  ['handshake', async () => {
+    const c = await Conn.open(url, offered);
+    try {
+      await echoText(c, 'through the door');
+      return `subprotocol='${c.ws.protocol}'`;
+    } finally {
+      c.terminate();
+    }
+  }, { ownConnection: true }],
+  // A refusal is an HTTP response, not a WebSocket: "ws" hands it over in 'unexpected-response'.
+  ['refused', () => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, offered, { headers });
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { body += chunk; });
+      res.on('end', () => resolve(`status=${res.statusCode} www-authenticate='${res.headers['www-authenticate'] || ''}' body='${body}'`));
+    });
+    ws.on('open', () => {
+      ws.terminate();
+      reject(new Error(`the upgrade was accepted (subprotocol '${ws.protocol}'), expected a refusal`));
+    });
+    ws.on('error', reject);
+  }), { ownConnection: true }],
+];
+
 function withTimeout(p, ms) {
   let t;
   return Promise.race([
@@ -155,9 +192,10 @@ function withTimeout(p, ms) {
 }
 
 async function main() {
-  const selected = only ? cases.filter(([name]) => name === only) : cases;
+  const known = cases.concat(doorCases);
+  const selected = only ? known.filter(([name]) => name === only) : cases;
   if (selected.length === 0) {
-    process.stderr.write(`unknown case '${only}'; known: ${cases.map(([n]) => n).join(', ')}\n`);
+    process.stderr.write(`unknown case '${only}'; known: ${known.map(([n]) => n).join(', ')}\n`);
     process.exit(2);
   }
   let passed = 0;

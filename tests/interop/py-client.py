@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Independent WebSocket interop client built on Python "websockets" (Debian python3-websockets, 10.x API).
 
-Usage: /usr/bin/python3 py-client.py <url> [--only <case>] [--ca <pem file>]
+Usage: /usr/bin/python3 py-client.py <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]
 --ca: for a wss:// url, trust the CA certificates of that PEM file (instead of the system's store).
 Talks to an echo server implementing the command protocol of py-echo-server.py.
+The door case (handshake) runs only when named with --only: it needs a server set up for it. It offers
+the --subprotocol names (most preferred first) and sends the --header fields.
 Prints "PASS <case>" / "FAIL <case>: <why>" per case and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
 """
 import asyncio
@@ -25,7 +27,7 @@ def out(line):
 SSL_CONTEXT = None
 
 
-async def connect(url):
+async def connect(url, subprotocols=None, headers=()):
     extra = {"ssl": SSL_CONTEXT} if SSL_CONTEXT is not None and url.startswith("wss:") else {}
     return await websockets.connect(
         url,
@@ -33,6 +35,10 @@ async def connect(url):
         max_size=64 * 1024 * 1024,
         ping_interval=None,  # no unsolicited keepalive pings
         close_timeout=5,
+        subprotocols=subprotocols,
+        # the 10.x name; websockets 14 renamed it additional_headers (with its new client, which
+        # this script does not use: see the module docstring)
+        extra_headers=list(headers),
     )
 
 
@@ -149,13 +155,31 @@ CASES = [
 ]
 
 
+# The application's door (RFC 6455 §4.1, §4.2.2): the subprotocol the server chose.
+OFFERED = []
+HEADERS = []
+
+
+async def handshake(_ws, url):
+    ws2 = await connect(url, subprotocols=OFFERED or None, headers=HEADERS)
+    try:
+        await echo_text(ws2, "through the door")
+        return "subprotocol='%s'" % (ws2.subprotocol or "")
+    finally:
+        abort(ws2)
+
+
+DOOR_CASES = [
+    ("handshake", handshake, True),
+]
+
+
 def abort(ws):
     if ws is not None and ws.transport is not None:
         ws.transport.abort()
 
 
 async def main():
-    global SSL_CONTEXT
     argv = sys.argv[1:]
     url, only = None, None
     i = 0
@@ -168,15 +192,26 @@ async def main():
             only = argv[i + 1]
             i += 2
             continue
+        if argv[i] == "--subprotocol" and i + 1 < len(argv):
+            OFFERED.append(argv[i + 1])
+            i += 2
+            continue
+        if argv[i] == "--header" and i + 1 < len(argv):
+            name, _, value = argv[i + 1].partition(":")
+            HEADERS.append((name, value.strip()))
+            i += 2
+            continue
         if url is None:
             url = argv[i]
         i += 1
     if url is None:
-        sys.stderr.write("usage: /usr/bin/python3 py-client.py <url> [--only <case>]\n")
+        sys.stderr.write("usage: /usr/bin/python3 py-client.py <url> [--only <case>]"
+                         " [--subprotocol <name>]... [--header <name>:<value>]...\n")
         return 2
-    selected = [c for c in CASES if only is None or c[0] == only]
+    known = CASES + DOOR_CASES
+    selected = CASES if only is None else [c for c in known if c[0] == only]
     if not selected:
-        sys.stderr.write("unknown case %r; known: %s\n" % (only, ", ".join(c[0] for c in CASES)))
+        sys.stderr.write("unknown case %r; known: %s\n" % (only, ", ".join(c[0] for c in known)))
         return 2
 
     passed = failed = 0

@@ -14,10 +14,23 @@ public readonly ref struct Frame(FrameHeader header, ReadOnlySpan<byte> payload)
     public bool Fin => Header.Fin;
 }
 
-/// <summary>A check applied to each frame header as soon as it is decoded, before any of its
-/// payload is buffered, so limits hold against a peer that announces a huge frame.</summary>
+/// <summary>Checks applied to each frame as it arrives: its header as soon as it is decoded, before
+/// any of its payload is buffered, so limits hold against a peer that announces a huge frame; and
+/// the parts of a payload that arrives across input chunks, so content that breaks a rule fails the
+/// connection at the chunk that holds it, not when the frame is complete (§8.1).</summary>
 public interface IFrameAdmission
 {
     /// <summary>Null to take the frame, or the violation that refuses it.</summary>
     ProtocolViolation? Admit(in FrameHeader header);
+
+    /// <summary>
+    /// Null to take these payload bytes, or the violation that refuses them. The decoder calls it
+    /// for a frame whose payload spans input chunks, with each part, unmasked, in order, as it
+    /// arrives (parts may be empty); after it refuses one, the decoder stays failed. A payload whole
+    /// in one chunk is not shown here: its receiver gets the frame from the same call. By default
+    /// every part is taken.
+    /// </summary>
+    /// <param name="header">The header of the frame the bytes belong to, already admitted.</param>
+    /// <param name="part">The payload bytes that arrived in this chunk, valid only for this call.</param>
+    ProtocolViolation? AdmitPayload(in FrameHeader header, ReadOnlySpan<byte> part) => null;
 }

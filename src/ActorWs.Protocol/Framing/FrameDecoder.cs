@@ -13,7 +13,9 @@ namespace ActorWs.Protocol;
 /// A frame that lies whole inside one input chunk and needs no unmasking is handed out without a
 /// copy. Otherwise the payload is gathered (and unmasked) into a scratch buffer from the shared
 /// pool, sized to the frame, which the caller gives back with <see cref="ReleaseBuffers"/> when a
-/// connection goes idle: idle connections hold no payload memory.
+/// connection goes idle: idle connections hold no payload memory. Each part gathered is shown to
+/// the admission where it lies in that buffer (<see cref="IFrameAdmission.AdmitPayload"/>), so a
+/// frame's content can fail the connection before the frame is complete (§8.1), at no extra copy.
 /// </remarks>
 public sealed class FrameDecoder : IDisposable
 {
@@ -153,6 +155,10 @@ public sealed class FrameDecoder : IDisposable
             Masking.Apply(input.Slice(consumed, chunk), target, _header.MaskKey, _payloadFill);
         else
             input.Slice(consumed, chunk).CopyTo(target);
+        // §8.1: text that is not UTF-8 fails the connection when its bytes arrive, even while the
+        // rest of the frame is still on its way (the assembler, as admission, validates text).
+        if (_admission?.AdmitPayload(_header, target) is { } refusedPart)
+            return Fail(refusedPart);
         _payloadFill += chunk;
         consumed += chunk;
         if (chunk < needed)

@@ -45,6 +45,17 @@ public sealed class HandshakeRefusal
         return new HandshakeRefusal(status, reasonPhrase, responseHead.Headers, body);
     }
 
+    /// <summary>
+    /// How long the server asks the client to wait before trying again: a Retry-After in
+    /// delay-seconds (RFC 9110 §10.2.3), as a 503 or a 429 carries it; null when there is none, it
+    /// appears more than once, or it is an HTTP-date (which would need the client's clock to agree
+    /// with the server's).
+    /// </summary>
+    public TimeSpan? RetryAfter =>
+        Headers.Single("Retry-After", out _) is { Length: > 0 and <= 9 } value && !value.AsSpan().ContainsAnyExceptInRange('0', '9')
+            ? TimeSpan.FromSeconds(int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture))
+            : null;
+
     /// <summary>The status, its phrase and the start of the body.</summary>
     public override string ToString()
     {

@@ -15,11 +15,11 @@ public sealed class HttpBody
         IsComplete = isComplete;
     }
 
-    /// <summary>The bytes read, as they came (a chunked body is not decoded: see <see cref="HttpBodyReader"/>).</summary>
+    /// <summary>The bytes read: the content itself, a chunked body decoded (see <see cref="HttpBodyReader"/>).</summary>
     public ReadOnlyMemory<byte> Bytes { get; }
 
-    /// <summary>Whether this is all of the body, as its framing defines it; false when the size limit,
-    /// the end of the connection or a framing this reader does not decode (chunked) cut it short.</summary>
+    /// <summary>Whether this is all of the body, as its framing defines it; false when the size limit
+    /// or the end of the connection cut it short.</summary>
     public bool IsComplete { get; }
 
     /// <summary>The bytes as UTF-8 text, bytes that are not UTF-8 as U+FFFD.</summary>
@@ -29,17 +29,17 @@ public sealed class HttpBody
 /// <summary>
 /// Reads the body that follows a response head (RFC 9112 §6.3), up to a limit, with no I/O: what a
 /// client needs to see why the server refused its upgrade (the text of a 401 or a 503). A status
-/// without content (1xx, 204, 304) has none; a Content-Length says how much to read; a
-/// Transfer-Encoding (chunked) is not decoded, so such a body is left unread and incomplete; with
-/// neither, the body runs to the end of the connection (§6.3 item 8): <see cref="Finish"/> says it has
-/// come. Bytes past the limit are not kept (nor consumed), so a hostile server cannot make the
+/// without content (1xx, 204, 304) has none; a chunked Transfer-Encoding is decoded (§6.3 item 4,
+/// §7.1); a Content-Length says how much to read; with neither, or with another final transfer
+/// coding, the body runs to the end of the connection (§6.3 items 4 and 8): <see cref="Finish"/> says
+/// it has come. Bytes past the limit are not kept (nor consumed), so a hostile server cannot make the
 /// client buffer more than the limit.
 /// </summary>
 public sealed class HttpBodyReader
 {
     private readonly int _want;            // bytes to keep: min(Content-Length, limit), or the limit
     private readonly bool _toEndOfConnection;
-    private readonly bool _unreadable;
+    private readonly ChunkedDecoder? _chunked;
     private readonly ProtocolViolation? _violation;
     private byte[] _buffer;
     private int _length;
@@ -62,11 +62,16 @@ public sealed class HttpBodyReader
             _body = HttpBody.Empty;
             return;
         }
-        if (responseHead.Values("Transfer-Encoding").Any())
+        var codings = responseHead.Values("Transfer-Encoding").SelectMany(v => v.Split(',')).Select(c => c.Trim(' ', '\t')).ToArray();
+        if (codings.Length > 0)
         {
-            // RFC 9112 §6.3 item 3: Transfer-Encoding wins over Content-Length; chunked is not decoded here.
-            _unreadable = true;
-            _body = new HttpBody([], isComplete: false);
+            // RFC 9112 §6.3 items 3 and 4: Transfer-Encoding wins over Content-Length; chunked as the
+            // final coding frames the body, any other leaves it to run to the end of the connection.
+            if (codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase))
+                _chunked = new ChunkedDecoder();
+            else
+                _toEndOfConnection = true;
+            _want = maxBodyBytes;
             return;
         }
         var lengths = responseHead.Headers.Values("Content-Length");
@@ -104,6 +109,8 @@ public sealed class HttpBodyReader
             return ProtocolResult<HttpBody>.Fail(_violation);
         if (_body is not null)
             return ProtocolResult<HttpBody>.Complete(_body);
+        if (_chunked is not null)
+            return FeedChunked(_chunked, data);
         int take = Math.Min(data.Length, _want - _length);
         if (_buffer.Length < _length + take)
             Array.Resize(ref _buffer, Math.Min(_want, Math.Max(_length + take, _buffer.Length * 2)));
@@ -126,9 +133,25 @@ public sealed class HttpBodyReader
     {
         if (_body is not null)
             return _body;
-        if (_violation is not null || _unreadable)
+        if (_violation is not null)
             return new HttpBody([], isComplete: false);
         return _body = new HttpBody(_buffer[.._length], isComplete: _toEndOfConnection);
+    }
+
+    private ProtocolResult<HttpBody> FeedChunked(ChunkedDecoder chunked, ReadOnlySpan<byte> data)
+    {
+        // Room for what the data could hold, up to the limit: the decoded body is never longer.
+        int room = Math.Min(data.Length, _want - _length);
+        if (_buffer.Length < _length + room)
+            Array.Resize(ref _buffer, Math.Min(_want, Math.Max(_length + room, _buffer.Length * 2)));
+        if (chunked.Decode(data, _buffer.AsSpan(_length, room), out int consumed, out int written) is { } broken)
+            return ProtocolResult<HttpBody>.Fail(broken);
+        _length += written;
+        if (chunked.IsDone)
+            return ProtocolResult<HttpBody>.Complete(_body = new HttpBody(_buffer[.._length], isComplete: true), consumed);
+        if (_length == _want && chunked.InData)
+            return ProtocolResult<HttpBody>.Complete(_body = new HttpBody(_buffer[.._length], isComplete: false), consumed);
+        return ProtocolResult<HttpBody>.NeedMoreData(consumed);
     }
 
     /// <summary>Content-Length = 1*DIGIT (RFC 9110 §8.6); a list of one repeated value is accepted, as §8.6 allows.</summary>

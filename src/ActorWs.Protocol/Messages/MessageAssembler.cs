@@ -25,9 +25,13 @@ public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
 /// Joins data frames into messages (RFC 6455 §5.4): a Text or Binary frame starts a message, FIN=0
 /// announces continuation frames, the frame with FIN=1 ends it. Control frames may come between
 /// fragments and are not passed here. Limits on message size and fragment count are enforced from
-/// each frame's header (as <see cref="IFrameAdmission"/>) before its payload is buffered; text is
-/// validated as UTF-8 fragment by fragment so invalid text fails before the message ends (§8.1).
+/// each frame's header (as <see cref="IFrameAdmission"/>) before its payload is buffered. Text is
+/// validated as UTF-8 as it arrives, so invalid text fails before the message ends (§8.1): fragment
+/// by fragment, and, when the decoder shows it the parts of a frame that spans input chunks
+/// (<see cref="AdmitPayload"/>), chunk by chunk before the frame is complete.
 /// </summary>
+/// <remarks>Every data frame the assembler admits must then be passed to <see cref="Add"/>, which
+/// validates only the bytes of it that <see cref="AdmitPayload"/> has not already seen.</remarks>
 public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IFrameAdmission, IDisposable
 {
     private readonly long _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
@@ -38,6 +42,7 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     private int _length;
     private int _fragments;
     private Utf8Validator _utf8;
+    private int _validatedOfFrame; // bytes of the frame being received that AdmitPayload has validated
 
     /// <summary>True while a fragmented message is being assembled.</summary>
     internal bool InMessage => _current is not null;
@@ -69,6 +74,25 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         return null;
     }
 
+    /// <summary>Validates the text in a part of a frame that spans input chunks as it arrives, so a
+    /// byte that makes it invalid UTF-8 fails the connection before the rest of the frame comes
+    /// (§8.1: "MUST _Fail the WebSocket Connection_"; Autobahn 6.4.3, 6.4.4). A code point cut at
+    /// the part's end is fine. <see cref="Add"/> then validates only what follows these parts.</summary>
+    /// <param name="header">The header of the frame, already admitted.</param>
+    /// <param name="part">The unmasked payload bytes that arrived.</param>
+    public ProtocolViolation? AdmitPayload(in FrameHeader header, ReadOnlySpan<byte> part)
+    {
+        bool text = header.Opcode == Opcode.Text || (header.Opcode == Opcode.Continuation && _current == MessageType.Text);
+        if (!text)
+            return null;
+        if (header.Opcode == Opcode.Text && _validatedOfFrame == 0)
+            _utf8.Reset(); // a Text frame starts a message (Admit refuses one inside another, §5.4)
+        if (!_utf8.Feed(part, isFinal: false))
+            return InvalidText();
+        _validatedOfFrame += part.Length;
+        return null;
+    }
+
     /// <summary>Takes one data frame (already admitted or not: it is checked again). A fragment that
     /// does not end its message is NeedMoreData; the frame that ends it completes the message.</summary>
     public ProtocolResult<Message> Add(in FrameHeader header, ReadOnlySpan<byte> payload)
@@ -83,6 +107,8 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     private ProtocolStatus Assemble(in FrameHeader header, ReadOnlySpan<byte> payload, out Message message, out ProtocolViolation? violation)
     {
         message = default;
+        int validated = _validatedOfFrame;
+        _validatedOfFrame = 0;
         violation = Admit(header);
         if (violation is not null)
             return Fail();
@@ -91,9 +117,10 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
 
         if (_current is null && header.Fin)
         {
-            // An unfragmented message, the common case: no copy.
+            // An unfragmented message, the common case: no copy. Its text needs no state carried
+            // over, unless AdmitPayload validated its first parts as they arrived.
             var type = (MessageType)header.Opcode;
-            if (type == MessageType.Text && !Utf8Validator.IsValid(payload))
+            if (type == MessageType.Text && !(validated == 0 ? Utf8Validator.IsValid(payload) : _utf8.Feed(payload[validated..], isFinal: true)))
             {
                 violation = InvalidText();
                 return Fail();
@@ -107,9 +134,11 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
             _current = (MessageType)header.Opcode;
             _length = 0;
             _fragments = 0;
-            _utf8.Reset();
+            if (validated == 0)
+                _utf8.Reset(); // otherwise AdmitPayload did, at the frame's first part
         }
-        if (_current == MessageType.Text && !_utf8.Feed(payload, header.Fin))
+        // A code point cut at a fragment's end is carried over to the next; the last may not end in one.
+        if (_current == MessageType.Text && !_utf8.Feed(payload[validated..], header.Fin))
         {
             violation = InvalidText();
             return Fail();

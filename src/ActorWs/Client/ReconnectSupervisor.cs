@@ -40,6 +40,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
 
     private IActorRef? _connection;  // null while waiting to reconnect
     private bool _lost;              // _connection failed with ConnectionLostException and is stopping
+    private TimeSpan? _retryAfter;   // the Retry-After of the refusal that ended it, if any
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -65,6 +66,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
         if (failure is ConnectionLostException lost)
         {
             _lost = true;
+            _retryAfter = lost.Closed.HandshakeFailure?.Refusal?.RetryAfter;
             _trace.ConnectionLost(lost.Closed);
         }
         else
@@ -119,10 +121,14 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     }
 
     /// <summary>Only once the lost connection has stopped: its name is free for the next, and the
-    /// handler hears <see cref="Reconnecting"/> after that connection's <see cref="Closed"/>.</summary>
+    /// handler hears <see cref="Reconnecting"/> after that connection's <see cref="Closed"/>.
+    /// A server that refused with a Retry-After (a 503 or a 429) is not asked again sooner, up to
+    /// reconnect.max-backoff: the longest this client is configured to wait.</summary>
     private void ScheduleReconnect()
     {
         var delay = _backoff.Next();
+        if (_retryAfter is { } asked && asked > delay)
+            delay = asked < _settings.ReconnectMaxBackoff ? asked : _settings.ReconnectMaxBackoff;
         _trace.ReconnectScheduled(_backoff.Attempt, delay, _backoff.FirstDelay, _settings);
         Timers.StartSingleTimer(Reconnect.Instance, Reconnect.Instance, delay);
         _handler.Tell(new Reconnecting(_backoff.Attempt, delay));

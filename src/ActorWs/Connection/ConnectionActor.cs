@@ -383,7 +383,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         closed = closed with { WillReconnect = reconnect };
         if (!_handler.IsNobody())
             _handler.Tell(closed);
-        foreach (var child in Context.GetChildren().Where(c => !c.Equals(_handler)))
+        // In a fixed order, so that the log reads the same from run to run.
+        foreach (var child in LifecycleTrace.InTreeOrder(Context.GetChildren().Where(c => !c.Equals(_handler))))
         {
             _trace.StoppingChild(child);
             Context.Stop(child);

@@ -181,10 +181,11 @@ internal sealed class WriterActor : UntypedActor
 
     private void Commit(Span<byte> frame, in FrameHeader header, int payloadLength)
     {
+        // Traced before masking, so the preview shows the payload, not its masked bytes (§5.3).
+        _trace.FrameSent(header, frame[^payloadLength..]);
         if (header.Masked)
             Masking.Apply(frame[^payloadLength..], header.MaskKey);
         _pendingLength += frame.Length;
-        _trace.FrameSent(header, payloadLength);
         CheckBounds();
         // Not written at once: the messages already in our mailbox (a reader delivers a whole TCP
         // chunk's worth of messages at a time) join this one, and they all go out in one write.

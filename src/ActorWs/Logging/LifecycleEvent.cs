@@ -1,3 +1,4 @@
+using System.Net;
 using ActorWs.Protocol;
 
 namespace ActorWs.Logging;
@@ -53,6 +54,26 @@ public enum TraceCategory
 /// <param name="Connection">The connection (or server, or client) it belongs to.</param>
 public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Direction, TraceCategory Category, string Message, string Connection)
 {
+    /// <summary>
+    /// The same step as data, for a program that draws it rather than prints it (the demo's web page):
+    /// e.g. <c>state</c>, <c>path</c>, <c>children</c>, <c>opcode</c>, <c>fin</c>, <c>rsv</c>,
+    /// <c>masked</c>, <c>length</c>, <c>code</c>, <c>directive</c>, <c>delayMs</c>. Null when the
+    /// sentence is all there is. The values are strings, numbers, booleans or string arrays.
+    /// </summary>
+    public IReadOnlyDictionary<string, object>? Facts { get; init; }
+
+    /// <summary>An address as people write it: a dual-mode socket reports an IPv4 peer as
+    /// <c>[::ffff:127.0.0.1]:8765</c>, which is <c>127.0.0.1:8765</c> (RFC 4291 §2.5.5.2).</summary>
+    public static string Address(EndPoint? endpoint) => endpoint switch
+    {
+        IPEndPoint { Address.IsIPv4MappedToIPv6: true } ip => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
+        null => "(unknown)",
+        _ => endpoint.ToString() ?? "",
+    };
+
+    /// <summary>A frame as the log shows it: <c>opcode=TEXT fin=1 masked=1 len=22 payload=b'…'</c>.</summary>
+    public static string DescribeFrame(in FrameHeader header, ReadOnlySpan<byte> payload) => LifecycleTrace.DescribeFrame(header, payload);
+
     /// <summary>SERVER or CLIENT.</summary>
     public string SideName => Side == Role.Server ? "SERVER" : "CLIENT";
 

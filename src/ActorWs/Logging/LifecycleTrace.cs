@@ -20,8 +20,20 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
 
     public bool Enabled { get; } = enabled;
 
-    private void Emit(Direction direction, TraceCategory category, string message) =>
-        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, connection));
+    private void Emit(Direction direction, TraceCategory category, string message, Dictionary<string, object>? facts = null) =>
+        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, connection) { Facts = facts });
+
+    private static string Address(EndPoint? endpoint) => LifecycleEvent.Address(endpoint);
+
+    /// <summary>A connection's children in the order they do their work (a fixed order, not the
+    /// order Akka happens to list them in): handshake, reader, writer, pinger, close, handler.</summary>
+    public static IEnumerable<IActorRef> InTreeOrder(IEnumerable<IActorRef> children) =>
+        children.OrderBy(c => Array.IndexOf(TreeOrder, c.Path.Name) is var i and >= 0 ? i : TreeOrder.Length)
+                .ThenBy(c => c.Path.Name, StringComparer.Ordinal);
+
+    private static readonly string[] TreeOrder = ["handshake", "reader", "writer", "pinger", "close", "handler"];
+
+    private static Dictionary<string, object> State(string state) => new() { ["state"] = state };
 
     // ------------------------------------------------------------------ server (TCP)
 
@@ -29,7 +41,7 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     {
         if (!Enabled)
             return;
-        Emit(Direction.Local, TraceCategory.Tcp, $"listening on {local}");
+        Emit(Direction.Local, TraceCategory.Tcp, $"listening on {Address(local)}");
         Emit(Direction.Local, TraceCategory.Tcp, $"{capacity}");
     }
 
@@ -68,19 +80,19 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     public void TcpAccepted(EndPoint? remote)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.Tcp, $"new connection from {remote}");
+            Emit(Direction.Local, TraceCategory.Tcp, $"new connection from {Address(remote)}");
     }
 
     public void Connecting()
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.State, "CONNECTING");
+            Emit(Direction.Local, TraceCategory.State, "CONNECTING", State("CONNECTING"));
     }
 
     public void TcpConnected(EndPoint? remote, EndPoint? local)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.Tcp, $"connected to {remote} from {local}");
+            Emit(Direction.Local, TraceCategory.Tcp, $"connected to {Address(remote)} from {Address(local)}");
     }
 
     /// <summary>The TLS handshake completed (before the opening handshake, RFC 6455 §4.1): what was agreed, and who the peer is.</summary>
@@ -110,9 +122,11 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     {
         if (!Enabled)
             return;
-        Emit(Direction.Local, TraceCategory.State, "OPEN");
-        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {connection.Path.ToStringWithoutAddress()} with " +
-            string.Join(", ", children.Select(c => c.Path.Name)) + " (the handshake child has stopped)");
+        Emit(Direction.Local, TraceCategory.State, "OPEN", State("OPEN"));
+        var names = InTreeOrder(children).Select(c => c.Path.Name).ToArray();
+        var path = connection.Path.ToStringWithoutAddress();
+        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {path} with {string.Join(", ", names)} (the handshake child has stopped)",
+            new() { ["path"] = path, ["children"] = names });
     }
 
     public void AbortedByApplication()
@@ -125,28 +139,31 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     public void ChildFailed(IActorRef child, Exception failure, ushort code)
     {
         if (Enabled)
-            Emit(Direction.Error, TraceCategory.Actor, $"child '{child.Path.Name}' failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop '{child.Path.Name}', close with {code} ({CloseCodes.Describe(code)})");
+            Emit(Direction.Error, TraceCategory.Actor, $"child '{child.Path.Name}' failed: {failure.GetType().Name}: {failure.Message} -> supervisor: Stop '{child.Path.Name}', close with {code} ({CloseCodes.Describe(code)})",
+                new() { ["path"] = child.Path.ToStringWithoutAddress(), ["child"] = child.Path.Name, ["exception"] = failure.GetType().Name,
+                        ["error"] = failure.Message, ["directive"] = "Stop", ["code"] = (int)code });
     }
 
     public void Closed(WebSocket.Closed closed)
     {
         if (!Enabled)
             return;
-        Emit(Direction.Local, TraceCategory.State, closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED");
+        Emit(Direction.Local, TraceCategory.State, closed.WasClean ? "CLOSING -> CLOSED" : "CLOSED", State("CLOSED"));
         Emit(closed.WasClean ? Direction.Local : Direction.Error, TraceCategory.State,
-            $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}");
+            $"closed with {closed.Code} ({CloseCodes.Describe(closed.Code)}), wasClean={closed.WasClean}{(closed.Reason.Length > 0 ? $": {closed.Reason}" : "")}",
+            new() { ["state"] = "CLOSED", ["code"] = (int)closed.Code, ["reason"] = closed.Reason, ["wasClean"] = closed.WasClean });
     }
 
     public void PlainHttpEnded(string how)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.State, $"CONNECTING -> CLOSED: {how}; TCP closed after the response (RFC 9112 §9.6)");
+            Emit(Direction.Local, TraceCategory.State, $"CONNECTING -> CLOSED: {how}; TCP closed after the response (RFC 9112 §9.6)", State("CLOSED"));
     }
 
     public void StoppingChild(IActorRef child)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.Actor, $"stopping {child.Path.ToStringWithoutAddress()}");
+            Emit(Direction.Local, TraceCategory.Actor, $"stopping {child.Path.ToStringWithoutAddress()}", new() { ["path"] = child.Path.ToStringWithoutAddress() });
     }
 
     // ------------------------------------------------------------------ opening handshake (§4)
@@ -179,7 +196,8 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     {
         if (Enabled)
             Emit(Direction.Received, TraceCategory.Http,
-                $"{request.Method} {HttpHead.Printable(request.Target)} {request.HttpVersion}{(request.IsWebSocketUpgrade ? "" : " (no WebSocket upgrade: plain HTTP)")}{Offer(request.Subprotocols)}");
+                $"{request.Method} {HttpHead.Printable(request.Target)} {request.HttpVersion}{(request.IsWebSocketUpgrade ? "" : " (no WebSocket upgrade: plain HTTP)")}{Offer(request.Subprotocols)}",
+                new() { ["target"] = HttpHead.Printable(request.Target), ["upgrade"] = request.IsWebSocketUpgrade });
     }
 
     public void DecisionAsked(string decider, bool isUpgrade)
@@ -247,7 +265,7 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     public void FrameReceived(in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         if (Enabled)
-            Emit(Direction.Received, TraceCategory.Frame, DescribeFrame(header, payload));
+            Emit(Direction.Received, TraceCategory.Frame, DescribeFrame(header, payload), FrameFacts(header, payload));
     }
 
     public void PingAnswered(ReadOnlySpan<byte> payload)
@@ -288,11 +306,22 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Sent, TraceCategory.App, text);
     }
 
-    public void FrameSent(in FrameHeader header, int payloadLength)
+    /// <summary>A frame about to go out; <paramref name="payload"/> unmasked, for the preview.</summary>
+    public void FrameSent(in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         if (Enabled)
-            Emit(Direction.Sent, TraceCategory.Frame, $"opcode={header.Opcode.Name()} len={payloadLength}{(header.Masked ? " MASKED=1" : "")}");
+            Emit(Direction.Sent, TraceCategory.Frame, $"opcode={header.Opcode.Name()} len={payload.Length}{(header.Masked ? " MASKED=1" : "")}", FrameFacts(header, payload));
     }
+
+    private static Dictionary<string, object> FrameFacts(in FrameHeader header, ReadOnlySpan<byte> payload) => new()
+    {
+        ["opcode"] = header.Opcode.Name(),
+        ["fin"] = header.Fin,
+        ["rsv"] = (int)header.Rsv,
+        ["masked"] = header.Masked,
+        ["length"] = header.PayloadLength,
+        ["payload"] = Preview(payload, 20),
+    };
 
     public void NotSentAfterClose(Opcode opcode)
     {
@@ -316,10 +345,11 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
 
     // ------------------------------------------------------------------ closing (§7)
 
+    /// <summary>"OPEN -> CLOSING" and the like: the state is the last word.</summary>
     public void StateChanged(string change)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.State, change);
+            Emit(Direction.Local, TraceCategory.State, change, State(change.Split(' ')[^1]));
     }
 
     public void PeerClosedFirst(CloseStatus status)
@@ -408,7 +438,8 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
         var rule = attempt == 1
             ? $"random first delay in {settings.ReconnectMinBackoff.TotalSeconds:0.00}–{settings.ReconnectFirstDelayMax.TotalSeconds:0.00} s"
             : $"the first delay, {firstDelay.TotalSeconds:0.00} s, doubling with jitter up to {settings.ReconnectMaxBackoff.TotalSeconds:0.###} s";
-        Emit(Direction.Local, TraceCategory.Retry, $"reconnect #{attempt} in {delay.TotalSeconds:0.00} s ({rule}; RFC 6455 §7.2.3)");
+        Emit(Direction.Local, TraceCategory.Retry, $"reconnect #{attempt} in {delay.TotalSeconds:0.00} s ({rule}; RFC 6455 §7.2.3)",
+            new() { ["attempt"] = attempt, ["delayMs"] = (long)delay.TotalMilliseconds });
     }
 
     public void ConnectionStable(TimeSpan resetAfter)

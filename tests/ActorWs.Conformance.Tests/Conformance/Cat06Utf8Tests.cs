@@ -6,8 +6,8 @@ namespace ActorWs.Conformance.Tests.Conformance;
 /// the boundaries of each length) is echoed whole, in one frame or split anywhere — even inside a
 /// code point — across fragments or TCP chunks; invalid text (stray continuation bytes, bytes that
 /// never occur, overlong forms, surrogates, code points above U+10FFFF, truncated sequences) fails the
-/// connection with 1007, and a fragmented message fails as soon as a fragment holds invalid bytes,
-/// before the message ends.</summary>
+/// connection with 1007, and fails as soon as the bytes that make it invalid arrive: a fragmented
+/// message before it ends, a frame before its remaining bytes are sent.</summary>
 public sealed class Cat06Utf8Tests
 {
     private static readonly (string Name, string Hex)[] Valid =
@@ -57,6 +57,12 @@ public sealed class Cat06Utf8Tests
         ("truncated 4-byte sequence at the end", "41 F0 90 80"),
         ("κόσμε + surrogate + 'edited'", "CE BA E1 BD B9 CF 83 CE BC CE B5 ED A0 80 65 64 69 74 65 64"),
     ];
+
+    /// <summary>Autobahn 6.4's text: "κόσμε", then U+110000 in the UTF-8 scheme (F4 90 80 80: above
+    /// the last code point, invalid from its second octet), then "edited".</summary>
+    private static readonly byte[] Autobahn64Valid = Wire.Hex("CE BA E1 BD B9 CF 83 CE BC CE B5");
+    private static readonly byte[] Autobahn64Rest = Wire.Hex("65 64 69 74 65 64");
+    private static readonly byte[] Autobahn64Payload = [.. Autobahn64Valid, .. Wire.Hex("F4 90 80 80"), .. Autobahn64Rest];
 
     // After the tables above: static fields initialise in textual order.
     public static readonly CaseSet Set = Build();
@@ -127,13 +133,34 @@ public sealed class Cat06Utf8Tests
                 p.Frame(Opcode.Continuation, Wire.Hex("F4 90 80 80"), fin: false));
             await p.ExpectFailAsync(CloseCodes.InvalidPayloadData);
         });
-        set.Add("6.4.3 a code point cut by the fragment boundary, made invalid by the next fragment's first byte", async p =>
+        // Fail fast inside a frame (§8.1, Autobahn 6.4.3 and 6.4.4): the peer writes a frame only up
+        // to bytes that make its text invalid and keeps the rest; the 1007 close must come while the
+        // frame is still incomplete, because the rest is never sent.
+        set.Add("6.4.3 a frame written up to a whole invalid code point: 1007 before the rest of the frame is sent", async p =>
+        {
+            await SendFrameStartAsync(p, p.Frame(Opcode.Text, Autobahn64Payload), Autobahn64Rest.Length);
+            await p.ExpectFailAsync(CloseCodes.InvalidPayloadData);
+        });
+        set.Add("6.4.4 a frame written up to the octet that makes its code point invalid: 1007 before the rest of the frame is sent", async p =>
+        {
+            await SendFrameStartAsync(p, p.Frame(Opcode.Text, Autobahn64Payload), 2 + Autobahn64Rest.Length);
+            await p.ExpectFailAsync(CloseCodes.InvalidPayloadData);
+        });
+        set.Add("6.4.5 a continuation frame written up to the octet that makes the code point its fragment began invalid: 1007 before the rest is sent", async p =>
+        {
+            var text = Autobahn64Payload;
+            int cut = Autobahn64Valid.Length + 1; // the first fragment ends with the lead byte F4
+            await p.SendAsync(p.Frame(Opcode.Text, text.AsSpan(0, cut), fin: false));
+            await SendFrameStartAsync(p, p.Frame(Opcode.Continuation, text.AsSpan(cut), fin: true), text.Length - cut - 1);
+            await p.ExpectFailAsync(CloseCodes.InvalidPayloadData);
+        });
+        set.Add("6.4.6 a code point cut by the fragment boundary, made invalid by the next fragment's first byte", async p =>
         {
             await p.SendAsync(p.Frame(Opcode.Text, Wire.Hex("CE BA E1 BD B9 CF 83 CE BC CE B5 F4"), fin: false),
                 p.Frame(Opcode.Continuation, Wire.Hex("90 80 80 65 64 69 74 65 64"), fin: false));
             await p.ExpectFailAsync(CloseCodes.InvalidPayloadData);
         });
-        set.Add("6.4.4 a valid first fragment ending mid code point is accepted, the rest completes it", async p =>
+        set.Add("6.4.7 a valid first fragment ending mid code point is accepted, the rest completes it", async p =>
         {
             await p.SendAsync(p.Frame(Opcode.Text, Wire.Hex("CE BA E1 BD B9 CF 83 CE BC CE B5 F0 9F"), fin: false));
             await p.SendAsync(p.Frame(Opcode.Continuation, Wire.Hex("98 80 21"), fin: true));
@@ -142,4 +169,8 @@ public sealed class Cat06Utf8Tests
         });
         return set;
     }
+
+    /// <summary>Writes <paramref name="frame"/> without its last <paramref name="withheld"/> bytes,
+    /// which are never sent: the ActorWs side has only the start of the frame to decide on.</summary>
+    private static Task SendFrameStartAsync(CasePeer p, byte[] frame, int withheld) => p.SendAsync(frame[..^withheld]);
 }

@@ -1,6 +1,9 @@
+using ActorWs.Conformance.Tests.Support;
+
 namespace ActorWs.Conformance.Tests.Interop;
 
-/// <summary>Headless Chromium running examples/echo.html against the ActorWs server: one run of the page's cases.</summary>
+/// <summary>Headless Chromium against the ActorWs server: one run of examples/echo.html's cases, and
+/// a page the server's own door serves opening a socket with subprotocols.</summary>
 public sealed class ChromiumClientToActorWsServerTests
 {
     private static readonly string[] BrowserCases =
@@ -21,4 +24,33 @@ public sealed class ChromiumClientToActorWsServerTests
         Assert.Contains(result.PassLines, l => l.StartsWith("PASS close-by-client (observed 4000", StringComparison.Ordinal));
         Assert.Contains(result.PassLines, l => l.StartsWith("PASS close-by-server (observed 4001 'bye-server' wasClean=true", StringComparison.Ordinal));
     });
+
+    /// <summary>
+    /// The door of a server that serves its own page: plain GET / gets the page and a session cookie;
+    /// an upgrade is accepted only from that page's origin (the check RFC 6455 §10.2 leaves to the
+    /// server) and with the cookie, else 403.
+    /// </summary>
+    private static readonly UpgradeDecider PageAndSocketDoor = UpgradeDecider.FromFunction(request =>
+    {
+        var http = request.Http;
+        if (!request.IsUpgrade)
+            return http.Path == "/"
+                ? new UpgradeDecision.Respond(200, "<!doctype html><title>door</title>", "text/html; charset=utf-8",
+                    [new("Set-Cookie", "session=chromium-42; Path=/; SameSite=Strict")])
+                : new UpgradeDecision.Respond(404, "not found");
+        return http.Origin == $"http://{http.Host}" && http.Cookies["session"] == "chromium-42"
+            ? new UpgradeDecision.Accept()
+            : new UpgradeDecision.Reject(403, $"origin {http.Origin} refused, or no session cookie"); // the cookie's value stays out of the log
+    });
+
+    [Fact]
+    public Task Chromium_sees_the_subprotocol_the_server_chose_and_sends_its_pages_origin_and_cookie() => ServerInterop.WithServerAsync(PeerKind.Browser, async (server, events) =>
+    {
+        var note = await ServerInterop.RunPeerCaseAsync(PeerKind.Browser, server, "handshake", "--subprotocol", "a", "--subprotocol", "b");
+        Assert.StartsWith("subprotocol='b' ", note);
+        var opened = await events.NextAsync<Opened>(TimeSpan.FromSeconds(30));
+        Assert.Equal("b", opened.Subprotocol);
+        Assert.Equal($"http://{server.Endpoint}", opened.Request!.Origin);
+        Assert.Equal("chromium-42", opened.Request.Cookies["session"]);
+    }, ServerInterop.Settings("actorws.subprotocols = [b, c]"), PageAndSocketDoor);
 }

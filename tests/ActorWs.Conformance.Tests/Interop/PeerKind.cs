@@ -1,6 +1,7 @@
 namespace ActorWs.Conformance.Tests.Interop;
 
-/// <summary>Which independent WebSocket implementation a peer process uses.</summary>
+/// <summary>Which independent implementation a peer process uses: a WebSocket one, or an HTTP client
+/// for the plain answers of the server's door.</summary>
 public enum PeerKind
 {
     /// <summary>Node.js with the "ws" library (tests/interop/node-*.js).</summary>
@@ -11,4 +12,7 @@ public enum PeerKind
 
     /// <summary>Headless /usr/bin/chromium driven by playwright-core (client only: tests/interop/browser-client.js).</summary>
     Browser,
+
+    /// <summary>curl, a plain HTTP client (no script: the arguments are curl's own).</summary>
+    Curl,
 }

@@ -15,7 +15,7 @@ namespace ActorWs.Conformance.Tests.Interop;
 
 /// <summary>
 /// Runs an interop peer (tests/interop) as an external process: an echo server (Node ws / Python websockets)
-/// or a client script (Node ws / Python websockets / headless Chromium) that runs the interop cases.
+/// or a client script (Node ws / Python websockets / headless Chromium) that runs the interop cases, or curl.
 /// The process (tree) is always killed on dispose.
 /// </summary>
 public sealed class PeerProcess : IAsyncDisposable
@@ -25,6 +25,7 @@ public sealed class PeerProcess : IAsyncDisposable
 
     private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(15);
     private static readonly Lazy<string?> LazyNodePath = new(() => FindOnPath("node"));
+    private static readonly Lazy<string?> LazyCurlPath = new(() => FindOnPath("curl"));
     private static readonly Lazy<string?> LazyPythonProblem = new(CheckPythonWebsockets);
 
     private readonly Process _process;
@@ -128,6 +129,8 @@ public sealed class PeerProcess : IAsyncDisposable
                 if (!File.Exists(ChromiumPath)) return $"{ChromiumPath} is missing (run .ci/install-peers.sh)";
                 if (!File.Exists(Path.Combine(root, "examples", "echo.html"))) return "examples/echo.html is missing";
                 return null;
+            case PeerKind.Curl:
+                return LazyCurlPath.Value is null ? "curl is not on PATH" : null;
             default:
                 return $"unknown peer kind {kind}";
         }
@@ -171,18 +174,20 @@ public sealed class PeerProcess : IAsyncDisposable
     /// <summary>
     /// Runs a client peer against <paramref name="url"/> to completion (or until <paramref name="timeout"/>, when its
     /// process tree is killed and <see cref="PeerRunResult.TimedOut"/> is set). <paramref name="extraArguments"/>
-    /// follow the URL, e.g. <c>--only text-ascii</c> for the Node and Python clients.
+    /// follow the URL, e.g. <c>--only text-ascii</c> for the Node and Python clients, <c>--head</c> for curl
+    /// (whose output has no PASS or DONE lines: its <see cref="PeerRunResult.Output"/> is the response).
     /// </summary>
     public static async Task<PeerRunResult> RunClient(
         PeerKind kind, string url, TimeSpan timeout, CancellationToken cancellationToken = default,
         IReadOnlyList<string>? extraArguments = null)
     {
         ArgumentNullException.ThrowIfNull(url);
-        string script = kind switch
+        string? script = kind switch
         {
             PeerKind.Node => "node-client.js",
             PeerKind.Python => "py-client.py",
             PeerKind.Browser => "browser-client.js",
+            PeerKind.Curl => null,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         ThrowIfUnavailable(kind);
@@ -318,12 +323,17 @@ public sealed class PeerProcess : IAsyncDisposable
         if (why is not null) throw new InvalidOperationException($"{kind} peer unavailable: {why}");
     }
 
-    private static Process CreateProcess(PeerKind kind, string script, string argument, IReadOnlyList<string>? extraArguments = null)
+    private static Process CreateProcess(PeerKind kind, string? script, string argument, IReadOnlyList<string>? extraArguments = null)
     {
         string interop = InteropDir;
         var psi = new ProcessStartInfo
         {
-            FileName = kind == PeerKind.Python ? PythonPath : LazyNodePath.Value ?? "node",
+            FileName = kind switch
+            {
+                PeerKind.Python => PythonPath,
+                PeerKind.Curl => LazyCurlPath.Value ?? "curl",
+                _ => LazyNodePath.Value ?? "node",
+            },
             WorkingDirectory = interop,
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -333,7 +343,8 @@ public sealed class PeerProcess : IAsyncDisposable
             StandardErrorEncoding = new UTF8Encoding(false),
             CreateNoWindow = true,
         };
-        psi.ArgumentList.Add(Path.Combine(interop, script));
+        if (script is not null)
+            psi.ArgumentList.Add(Path.Combine(interop, script));
         psi.ArgumentList.Add(argument);
         foreach (string extra in extraArguments ?? Array.Empty<string>())
             psi.ArgumentList.Add(extra);

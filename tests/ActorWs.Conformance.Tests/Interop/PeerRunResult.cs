@@ -18,6 +18,15 @@ public sealed record PeerRunResult(
     public bool Passed(string caseName) =>
         PassLines.Any(l => l == "PASS " + caseName || l.StartsWith("PASS " + caseName + " ", StringComparison.Ordinal));
 
+    /// <summary>The note of the "PASS &lt;caseName&gt; (&lt;note&gt;)" line: what the peer observed
+    /// (the subprotocol it got, the status it was refused with); null when there is none.</summary>
+    public string? Note(string caseName)
+    {
+        var prefix = "PASS " + caseName + " (";
+        var line = PassLines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.EndsWith(')'));
+        return line?[prefix.Length..^1];
+    }
+
     public override string ToString() =>
         $"{Kind} client exit={ExitCode} timedOut={TimedOut} passed={PassLines.Count} failed={FailLines.Count}\n{Output}";
 }

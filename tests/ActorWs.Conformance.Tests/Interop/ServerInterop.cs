@@ -32,8 +32,7 @@ public static class ServerInterop
 
     public static Task RunCaseAsync(PeerKind kind, string @case) => WithServerAsync(kind, async (server, events) =>
     {
-        var result = await PeerProcess.RunClient(kind, server.Uri.ToString(), TimeSpan.FromSeconds(30), extraArguments: ["--only", @case]);
-        Assert.True(result.Succeeded && result.Passed(@case), $"{kind} client, case {@case}, against the ActorWs server:\n{result}");
+        await RunPeerCaseAsync(kind, server, @case);
 
         // The code each side reports: the peer checked the code it saw; here is ActorWs's side.
         if (@case == "close-by-client")
@@ -42,15 +41,43 @@ public static class ServerInterop
             await ExpectClosed(events, 4001, "bye-server");
     });
 
+    /// <summary>
+    /// Runs the <paramref name="kind"/> client's <paramref name="case"/> alone (<c>--only</c>, then
+    /// <paramref name="arguments"/>) against <paramref name="server"/>, asserts that it passed and
+    /// returns its note: what the peer saw (the subprotocol it got, the status it was refused with).
+    /// </summary>
+    public static async Task<string?> RunPeerCaseAsync(PeerKind kind, WebSocketServer server, string @case, params string[] arguments)
+    {
+        // Chromium's start-up takes most of the browser's time on a loaded machine.
+        var timeout = TimeSpan.FromSeconds(kind == PeerKind.Browser ? 90 : 30);
+        var result = await PeerProcess.RunClient(kind, server.Uri.ToString(), timeout, extraArguments: ["--only", @case, .. arguments]);
+        Assert.True(result.Succeeded && result.Passed(@case), $"{kind} client, case {@case}, against the ActorWs server:\n{result}");
+        return result.Note(@case);
+    }
+
+    /// <summary>The test settings (<see cref="TestSystem.Settings"/>) with <paramref name="extraHocon"/>,
+    /// such as <c>actorws.subprotocols = [chat]</c>.</summary>
+    public static WebSocketSettings Settings(string extraHocon) => TestSettings.Create(extraHocon, TestSystem.Tracing);
+
     /// <summary>Runs <paramref name="test"/> against an ActorWs server whose echo handler tells
     /// <see cref="HandlerEvents"/> what it is handed; fails first when the <paramref name="kind"/>
     /// peer cannot run here. The server is stopped after.</summary>
-    public static async Task WithServerAsync(PeerKind kind, Func<WebSocketServer, HandlerEvents, Task> test)
+    public static Task WithServerAsync(PeerKind kind, Func<WebSocketServer, HandlerEvents, Task> test,
+        WebSocketSettings? settings = null, UpgradeDecider? decider = null)
     {
         PeerGuard.Require(kind);
+        return WithServerAsync(test, settings, decider);
+    }
+
+    /// <summary>As <see cref="WithServerAsync(PeerKind, Func{WebSocketServer, HandlerEvents, Task}, WebSocketSettings?, UpgradeDecider?)"/>
+    /// for a peer that needs nothing installed (.NET's own clients), with the test's
+    /// <paramref name="settings"/> (<see cref="TestSystem.Settings"/> when null) and <paramref name="decider"/>.</summary>
+    public static async Task WithServerAsync(Func<WebSocketServer, HandlerEvents, Task> test,
+        WebSocketSettings? settings = null, UpgradeDecider? decider = null)
+    {
         var system = TestSystem.System;
         using var events = new HandlerEvents(system);
-        var server = await WebSocketServer.StartAsync(system, events.HandlerProps, TestSystem.Settings, UniqueName.For("ws-server"));
+        var server = await WebSocketServer.StartAsync(system, events.HandlerProps, settings ?? TestSystem.Settings, UniqueName.For("ws-server"), decider);
         try
         {
             await test(server, events);
