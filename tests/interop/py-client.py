@@ -180,6 +180,7 @@ def abort(ws):
 
 
 async def main():
+    global SSL_CONTEXT
     argv = sys.argv[1:]
     url, only = None, None
     i = 0
@@ -206,7 +207,7 @@ async def main():
         i += 1
     if url is None:
         sys.stderr.write("usage: /usr/bin/python3 py-client.py <url> [--only <case>]"
-                         " [--subprotocol <name>]... [--header <name>:<value>]...\n")
+                         " [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]\n")
         return 2
     known = CASES + DOOR_CASES
     selected = CASES if only is None else [c for c in known if c[0] == only]
