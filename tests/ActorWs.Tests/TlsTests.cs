@@ -98,9 +98,20 @@ public sealed class TlsTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         var app = CreateTestProbe();
         WebSocketClient.Connect(Sys, Wss(server), app.Ref, TestSettings.Create(traceLifecycle: true), options: new WebSocketClientOptions { Tls = Certs.TrustingCa });
         app.ExpectMsg<Opened>(Wait);
-        var client = events.FishForMessage<LifecycleEvent>(e => e.Category == TraceCategory.Tls && e.Side == Role.Client, Wait);
+        // Either side may finish first: both are collected, in whatever order they come.
+        LifecycleEvent? client = null, serverEvent = null;
+        while (client is null || serverEvent is null)
+        {
+            var e = events.ExpectMsg<LifecycleEvent>(Wait);
+            if (e.Category == TraceCategory.Tls && e.Message.StartsWith("TLS handshake", StringComparison.Ordinal))
+            {
+                if (e.Side == Role.Client)
+                    client = e;
+                else
+                    serverEvent = e;
+            }
+        }
         Assert.Matches(@"TLS handshake complete: TLS 1\.[23], TLS_\w+, server certificate 'CN=localhost', ALPN http/1.1", client.Message);
-        var serverEvent = events.FishForMessage<LifecycleEvent>(e => e.Category == TraceCategory.Tls && e.Side == Role.Server && e.Message.StartsWith("TLS handshake"), Wait);
         Assert.Matches(@"TLS handshake complete: TLS 1\.[23], TLS_\w+, no client certificate, ALPN http/1.1", serverEvent.Message);
     }
 
@@ -322,6 +333,69 @@ public sealed class TlsTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal("wss from ClientWebSocket", Encoding.UTF8.GetString(buffer, 0, r.Count));
         await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
         Assert.Equal(new Closed(CloseCodes.NormalClosure, "done", true), events.ExpectMsg<Closed>(Wait));
+    }
+
+    public static TheoryData<string, TlsFailureReason> BadCertificates => new()
+    {
+        { nameof(TestCertificates.Untrusted), TlsFailureReason.UntrustedChain },
+        { nameof(TestCertificates.WrongHost), TlsFailureReason.HostNameMismatch },
+        { nameof(TestCertificates.Expired), TlsFailureReason.Expired },
+    };
+
+    private static X509Certificate2 Named(string name) => name switch
+    {
+        nameof(TestCertificates.Untrusted) => Certs.Untrusted,
+        nameof(TestCertificates.WrongHost) => Certs.WrongHost,
+        nameof(TestCertificates.Expired) => Certs.Expired,
+        _ => Certs.Localhost,
+    };
+
+    /// <summary>The client role against a TLS stack that is not ours: Kestrel presenting a bad certificate.</summary>
+    [Theory, MemberData(nameof(BadCertificates))]
+    public async Task Our_client_refuses_Kestrel_presenting_a_bad_certificate_and_says_why(string certificate, TlsFailureReason reason)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Named(certificate))));
+        builder.Logging.ClearProviders();
+        await using var web = builder.Build();
+        web.UseWebSockets();
+        web.Run(context => { context.Response.StatusCode = 400; return Task.CompletedTask; });
+        await web.StartAsync();
+        var port = new Uri(web.Urls.First()).Port;
+        var app = CreateTestProbe();
+        WebSocketClient.Connect(Sys, new Uri($"wss://localhost:{port}/"), app.Ref, TestSettings.Create(), options: new WebSocketClientOptions { Tls = new TlsClientOptions { CaFile = Certs.CaFile } });
+        var closed = app.ExpectMsg<Closed>(Wait);
+        Assert.Equal(reason, closed.TlsFailure!.Reason);
+        Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
+        await web.StopAsync();
+    }
+
+    /// <summary>The server role against a TLS client that is not ours: ClientWebSocket, trusting the
+    /// test CA and checking the name and dates as .NET does, refuses; the server never opens, and its
+    /// connection ends (a failed TLS handshake, or TCP closed under the opening handshake).</summary>
+    [Theory, MemberData(nameof(BadCertificates))]
+    public async Task ClientWebSocket_refuses_our_server_presenting_a_bad_certificate_and_the_server_gives_up_the_connection(string certificate, TlsFailureReason reason)
+    {
+        _ = reason; // the client's own words for it are .NET's
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(LifecycleEvent));
+        var handler = CreateTestProbe();
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(handler.Ref), TlsSettings(Named(certificate), trace: true));
+        using var ws = new ClientWebSocket();
+        ws.Options.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Certs.Ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && chain.Build((X509Certificate2)presented!);
+        };
+        using var cts = new CancellationTokenSource(Wait);
+        await Assert.ThrowsAsync<WebSocketException>(() => ws.ConnectAsync(Wss(server), cts.Token));
+        var ended = events.FishForMessage<LifecycleEvent>(e => e.Side == Role.Server &&
+            (e.Category == TraceCategory.Tls && e.Direction == Direction.Error || e.Message.StartsWith("handshake failed", StringComparison.Ordinal)), Wait);
+        Assert.DoesNotContain("101", ended.Message);
+        handler.ExpectNoMsg(TimeSpan.Zero); // never Opened
     }
 
     [Fact]
