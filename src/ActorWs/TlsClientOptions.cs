@@ -49,9 +49,6 @@ public sealed record TlsClientOptions
     /// <summary>The TLS versions offered: 1.2 and 1.3 (RFC 8996 deprecates the older ones).</summary>
     public SslProtocols Protocols { get; init; } = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    /// <summary>A certificate for mutual TLS (it must have its private key); null for none.</summary>
-    public X509Certificate2? ClientCertificate { get; init; }
-
     /// <summary>The pin of <paramref name="certificate"/>: base64 SHA-256 of its DER SubjectPublicKeyInfo
     /// (RFC 7469 §2.4; the value Chromium's <c>--ignore-certificate-errors-spki-list</c> takes).</summary>
     public static string SpkiSha256(X509Certificate2 certificate) =>

@@ -31,8 +31,6 @@ internal static class TlsValidation
             ApplicationProtocols = [SslApplicationProtocol.Http11],
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        if (tls.ClientCertificate is { } clientCertificate)
-            options.ClientCertificates = [clientCertificate];
         string trusted = "the system's trust store";
         if (trust.Count > 0)
         {
