@@ -22,6 +22,11 @@ public sealed record DemoLine(DateTime Time, string Text, bool Server, bool Erro
 /// </summary>
 public static class DemoConsole
 {
+    /// <summary>A line of the demo's own (a scenario's step, a lesson), published as a lifecycle event
+    /// in the same order as the library's (<see cref="LifecycleOrder"/>), so that it is merged in its place.</summary>
+    public static void Say(ActorSystem system, Protocol.Role side, Direction direction, TraceCategory category, string message, string source) =>
+        LifecycleOrder.Stamped(now => system.EventStream.Publish(new LifecycleEvent(now, side, direction, category, message, source)));
+
     /// <summary>Set in the client process a scenario starts: it relays its lines to the parent.</summary>
     public const string RelayVariable = "ACTORWS_DEMO_RELAY";
 
@@ -79,6 +84,20 @@ public static class DemoConsole
 
     /// <summary>Prints whatever the timeline still holds: at the end of the program.</summary>
     public static void Complete() => Timeline.FlushAll();
+
+    /// <summary>Returns once the printer has handled every lifecycle event published before the call
+    /// (they are ahead of the Identify in its mailbox); at once when the system has no printer.</summary>
+    public static async Task DrainAsync(ActorSystem system)
+    {
+        try
+        {
+            await system.ActorSelection("/user/lifecycle-log").Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
+        }
+        catch (AskTimeoutException)
+        {
+            // A printer that does not answer in 10 s is stuck: the lines it holds are not worth a hang.
+        }
+    }
 
     private static void Print(DemoLine line)
     {
@@ -203,10 +222,6 @@ public sealed class Timeline(Action<DemoLine> print)
 /// <summary>Subscribed to the event stream: prints each lifecycle event and hands it to an observer (tests).</summary>
 public sealed class LifecyclePrinter : ReceiveActor
 {
-    /// <summary>How far back a watermark is set from the moment it is sent: an event is stamped a
-    /// moment before it is published, and one stamped earlier must not arrive after the watermark.</summary>
-    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(20);
-
     private sealed record Watermark(DateTime Time);
 
     private readonly int _source;
@@ -217,10 +232,11 @@ public sealed class LifecyclePrinter : ReceiveActor
         if (print)
         {
             _source = DemoConsole.Timeline.AddSource();
-            // Stamped when sent, not when handled: the mailbox is FIFO, so every event published
-            // before the watermark was sent is printed before it is handled.
+            // Stamped and sent in the one order lifecycle events are stamped and published in
+            // (LifecycleOrder): every event stamped before the watermark is ahead of it in this FIFO
+            // mailbox, every event behind it is stamped later, however the threads were scheduled.
             var self = Self;
-            _timer = new Timer(_ => self.Tell(new Watermark(DateTime.UtcNow - Margin)), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+            _timer = new Timer(_ => LifecycleOrder.Stamped(now => self.Tell(new Watermark(now))), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
         }
         Receive<LifecycleEvent>(e =>
         {

@@ -62,7 +62,7 @@ public static class DemoRunner
             if (scenario == "violation")
             {
                 var codes = await ViolationClient.RunAsync(demo.Url,
-                    (d, category, message) => system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, Role.Client, d, category, message, "violation")),
+                    (d, category, message) => DemoConsole.Say(system, Role.Client, d, category, message, "violation"),
                     TimeSpan.FromSeconds(30));
                 bool allRight = codes.SequenceEqual(ViolationClient.Cases.Select(c => c.ExpectedCode));
                 return new Closed(codes[^1], allRight ? "each violation got its close code" : "unexpected close codes", allRight);
@@ -78,7 +78,8 @@ public static class DemoRunner
         }
         finally
         {
-            await Task.Delay(100); // let the last lifecycle lines reach the console
+            // Every line published so far is ahead of this Identify in the printer's mailbox.
+            await DemoConsole.DrainAsync(system);
             await system.Terminate();
         }
     }
@@ -89,7 +90,7 @@ public static class DemoRunner
     private static async Task<Closed> RunExtrasAsync(ActorSystem system, Config config, DemoSettings demo)
     {
         void Say(Direction d, TraceCategory category, string message) =>
-            system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, Role.Client, d, category, message, "extras"));
+            DemoConsole.Say(system, Role.Client, d, category, message, "extras");
         Say(Direction.Local, TraceCategory.App, "1/3 a message in fragments: ActorWs sends whole messages, so a hand-written client sends this one (RFC 6455 §5.4)");
         var echoed = await ViolationClient.SendFragmentedAsync(demo.Url, Say, ScenarioTimeout);
 

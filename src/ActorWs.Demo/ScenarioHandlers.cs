@@ -49,7 +49,7 @@ public sealed class ServerScenarioHandler : ReceiveActor, IWithTimers
     }
 
     public static void Say(ActorSystem system, Role side, Direction direction, TraceCategory category, string message) =>
-        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, "demo"));
+        DemoConsole.Say(system, side, direction, category, message, "demo");
 }
 
 /// <summary>The client side: a message every interval; after the last, a close with 1000. Across a

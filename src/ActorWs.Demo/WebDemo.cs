@@ -125,6 +125,9 @@ public sealed class EventsHandler : ReceiveActor
         Receive<Opened>(o =>
         {
             _connection = o.Connection;
+            // Subscribed before the hello: the page opens its lesson connections only once it has the
+            // hello, so none of their events can be published before this feed hears them.
+            Context.System.EventStream.Subscribe(Self, typeof(LifecycleEvent));
             _connection.Tell(new SendText(JsonSerializer.Serialize(new
             {
                 type = "hello",
@@ -132,7 +135,6 @@ public sealed class EventsHandler : ReceiveActor
                 pingIntervalMs = (long)lessons.Settings.PingInterval.TotalMilliseconds,
                 pongTimeoutMs = (long)lessons.Settings.PongTimeout.TotalMilliseconds,
             })));
-            Context.System.EventStream.Subscribe(Self, typeof(LifecycleEvent));
         });
         Receive<LifecycleEvent>(e =>
         {
@@ -209,7 +211,7 @@ public sealed class Lessons(ActorSystem system, WebSocketSettings settings)
     public Uri Url { get; set; } = new("ws://127.0.0.1/");
 
     public void Say(Role side, Direction direction, TraceCategory category, string message) =>
-        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, "lesson"));
+        DemoConsole.Say(system, side, direction, category, message, "lesson");
 
     internal bool TakeDrop() => Interlocked.Exchange(ref _drop, 0) == 1;
 

@@ -26,15 +26,30 @@ public static class WebSocketClient
     /// <see cref="ArgumentException"/> for a URI that is not ws:// or wss://, <paramref name="options"/> that
     /// cannot be sent, or a CA file that cannot be read.</summary>
     public static IActorRef Connect(ActorSystem system, Uri uri, IActorRef handler,
+        WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null) =>
+        Connect(system, [uri], handler, settings, name, options);
+
+    /// <summary>Connects to the first of several ws:// or wss:// URIs (the nodes of a cluster, say); with
+    /// reconnect on, each reconnect goes to the next one in the list, round and round, after the
+    /// same backoff delays as with one URI. Without reconnect only the first is used. Otherwise as
+    /// <see cref="Connect(ActorSystem, Uri, IActorRef, WebSocketSettings?, string, WebSocketClientOptions?)"/>;
+    /// an empty list is an <see cref="ArgumentException"/>.</summary>
+    public static IActorRef Connect(ActorSystem system, IReadOnlyList<Uri> endpoints, IActorRef handler,
         WebSocketSettings? settings = null, string name = "ws-client", WebSocketClientOptions? options = null)
     {
-        if (uri.Scheme is not ("ws" or "wss"))
-            throw new ArgumentException($"'{uri}' is not a ws:// or wss:// URI", nameof(uri));
+        if (endpoints.Count == 0)
+            throw new ArgumentException("no endpoint to connect to", nameof(endpoints));
+        var uri = endpoints[0];
         settings ??= WebSocketSettings.Create(system.Settings.Config);
         options ??= WebSocketClientOptions.Default;
-        // Checked here, where the application can catch it, rather than in each connection.
-        options.CreateRequest(uri, settings);
-        if (uri.Scheme == "wss" && options.Tls?.CaFile is { } caFile)
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Scheme is not ("ws" or "wss"))
+                throw new ArgumentException($"'{endpoint}' is not a ws:// or wss:// URI", nameof(endpoints));
+            // Checked here, where the application can catch it, rather than in each connection.
+            options.CreateRequest(endpoint, settings);
+        }
+        if (endpoints.Any(e => e.Scheme == "wss") && options.Tls?.CaFile is { } caFile)
         {
             try
             {
@@ -48,6 +63,6 @@ public static class WebSocketClient
         Transport.Preload.Before(system);
         if (!settings.ReconnectEnabled)
             return system.ActorOf(ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(system), name);
-        return system.ActorOf(ReconnectSupervisor.Props(settings, uri, options, handler, name).UseLeanMailbox(system), name);
+        return system.ActorOf(ReconnectSupervisor.Props(settings, endpoints.ToArray(), options, handler, name).UseLeanMailbox(system), name);
     }
 }

@@ -5,7 +5,7 @@ namespace ActorWs;
 /// <summary>
 /// What a client's upgrade request carries besides the URI (RFC 6455 §4.1): the subprotocols it
 /// offers, an Origin and extra header fields such as <c>Authorization</c> or <c>Cookie</c>. Checked
-/// when <see cref="WebSocketClient.Connect"/> is called: a header with CR or LF, a subprotocol that
+/// when <see cref="WebSocketClient.Connect(Akka.Actor.ActorSystem, Uri, Akka.Actor.IActorRef, WebSocketSettings?, string, WebSocketClientOptions?)"/> is called: a header with CR or LF, a subprotocol that
 /// is not a token, a field the handshake writes itself are an <see cref="ArgumentException"/> there.
 /// </summary>
 public sealed record WebSocketClientOptions

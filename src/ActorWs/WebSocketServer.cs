@@ -68,6 +68,17 @@ public sealed class WebSocketServer
     public async Task StopAsync()
     {
         await Actor.Ask<ServerActor.Shutdown>(ServerActor.Shutdown.Instance, TimeSpan.FromSeconds(5));
+        // The server stops by itself when its last connection has ended its closing handshake; only
+        // one that outlives the close timeouts is stopped where it is.
+        using var patience = new CancellationTokenSource(Settings.CloseTimeout + Settings.FinWaitTimeout);
+        try
+        {
+            if (await Actor.WatchAsync(patience.Token))
+                return;
+        }
+        catch (TaskCanceledException)
+        {
+        }
         try
         {
             await Actor.GracefulStop(Settings.CloseTimeout + Settings.FinWaitTimeout);

@@ -19,6 +19,9 @@ namespace ActorWs.Client;
 /// <see cref="Close"/>, <see cref="Abort"/>) go to the current connection. While there is none, a
 /// send goes to dead letters, as it would through the <see cref="Opened.Connection"/> of a closed
 /// connection; <see cref="Close"/> or <see cref="Abort"/> stops the client instead of reconnecting.</para>
+/// <para>With several endpoints (the nodes of a cluster, say), each reconnect goes to the next one in
+/// the list, round and round, with the same backoff: a node that is gone is left at once for the next,
+/// and a whole list that is down is tried at the backoff's pace, not in a tight loop.</para>
 /// </summary>
 internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
 {
@@ -32,7 +35,8 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     }
 
     private readonly WebSocketSettings _settings;
-    private readonly Props _connectionProps;
+    private readonly Props[] _connectionProps;  // one per endpoint
+    private int _endpoint;                      // the index of the endpoint the current or next connection goes to
     private readonly IActorRef _handler;
     private readonly ReconnectBackoff _backoff;
     private readonly LifecycleTrace _trace;
@@ -44,17 +48,20 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ReconnectSupervisor(WebSocketSettings settings, Uri uri, WebSocketClientOptions options, IActorRef handler, string name)
+    public ReconnectSupervisor(WebSocketSettings settings, IReadOnlyList<Uri> endpoints, WebSocketClientOptions options, IActorRef handler, string name)
     {
         _settings = settings;
         _handler = handler;
-        _connectionProps = ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(Context.System);
+        _connectionProps = endpoints.Select(uri => ConnectionActor.ForClient(settings, uri, options, handler, name).UseLeanMailbox(Context.System)).ToArray();
         _backoff = new ReconnectBackoff(settings, new Random());
         _trace = new LifecycleTrace(Context.System, Role.Client, name, settings.TraceLifecycle);
     }
 
     public static Props Props(WebSocketSettings settings, Uri uri, WebSocketClientOptions options, IActorRef handler, string name) =>
-        Akka.Actor.Props.Create(() => new ReconnectSupervisor(settings, uri, options, handler, name));
+        Props(settings, [uri], options, handler, name);
+
+    public static Props Props(WebSocketSettings settings, IReadOnlyList<Uri> endpoints, WebSocketClientOptions options, IActorRef handler, string name) =>
+        Akka.Actor.Props.Create(() => new ReconnectSupervisor(settings, endpoints, options, handler, name));
 
     protected override void PreStart() => StartConnection();
 
@@ -116,7 +123,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     private void StartConnection()
     {
         _lost = false;
-        _connection = Context.ActorOf(_connectionProps, "conn");
+        _connection = Context.ActorOf(_connectionProps[_endpoint], "conn");
         Context.Watch(_connection);
     }
 
@@ -126,6 +133,7 @@ internal sealed class ReconnectSupervisor : UntypedActor, IWithTimers
     /// reconnect.max-backoff: the longest this client is configured to wait.</summary>
     private void ScheduleReconnect()
     {
+        _endpoint = (_endpoint + 1) % _connectionProps.Length;
         var delay = _backoff.Next();
         if (_retryAfter is { } asked && asked > delay)
             delay = asked < _settings.ReconnectMaxBackoff ? asked : _settings.ReconnectMaxBackoff;

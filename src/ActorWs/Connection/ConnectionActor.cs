@@ -197,6 +197,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 OnOpen(opened);
                 break;
             case HandshakeActor.Failed f:
+                WebSocketMetrics.HandshakeEnded(_role, f.Status ?? f.Error?.StatusCode, f.PlainHttp);
                 // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
                 Finish(new Closed(CloseCodes.AbnormalClosure, f.Reason, false) { HandshakeFailure = f.Error }, plainHttp: f.PlainHttp);
@@ -256,6 +257,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         Context.Watch(_closer);
 
         _trace.Open(Self, Context.GetChildren().Where(c => !c.Equals(_handshake)));
+        WebSocketMetrics.Opened(_role);
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         if (_role == Role.Client && _settings.ReconnectEnabled)
             Context.Parent.Tell(ReachedOpen.Instance);
@@ -374,6 +376,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         if (_finished)
             return;
         _finished = true;
+        if (_closer is not null) // it was OPEN
+            WebSocketMetrics.Closed(_role, closed.Code);
         if (plainHttp)
             _trace.PlainHttpEnded(closed.Reason);
         else

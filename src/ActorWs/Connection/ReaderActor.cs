@@ -37,8 +37,11 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
+    private readonly KeyValuePair<string, object?> _roleTag;
+
     public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace)
     {
+        _roleTag = WebSocketMetrics.RoleTag(role);
         _tcp = tcp;
         // The mailbox of a local handler can be measured; a remote or custom one cannot, and goes unbounded.
         _handlerCell = settings.MaxHandlerBacklog > 0 ? (handler as ActorRefWithCell)?.Underlying : null;
@@ -164,11 +167,13 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         {
             var text = Encoding.UTF8.GetString(message.Payload);
             _trace.TextDelivered(text);
+            WebSocketMetrics.Received(_roleTag, message.Payload.Length);
             _handler.Tell(new TextReceived(text));
         }
         else
         {
             _trace.BinaryDelivered(message.Payload.Length);
+            WebSocketMetrics.Received(_roleTag, message.Payload.Length);
             _handler.Tell(new BinaryReceived(message.Payload.ToArray()));
         }
     }

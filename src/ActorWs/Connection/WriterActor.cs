@@ -53,9 +53,11 @@ internal sealed class WriterActor : UntypedActor
     private bool _closeQueued;
     private bool _aboveHighWatermark;
     private bool _flushScheduled;
+    private readonly KeyValuePair<string, object?> _roleTag;
 
     public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace)
     {
+        _roleTag = WebSocketMetrics.RoleTag(role);
         _mask = role == Role.Client; // §5.1: a client masks every frame, a server none
         _settings = settings;
         _tcp = tcp;
@@ -72,6 +74,7 @@ internal sealed class WriterActor : UntypedActor
                 SendData(Opcode.Text, m.Text);
                 break;
             case SendBinary m:
+                WebSocketMetrics.Sent(_roleTag, m.Data.Length);
                 SendData(Opcode.Binary, m.Data);
                 break;
             case FlushPending:
@@ -127,6 +130,7 @@ internal sealed class WriterActor : UntypedActor
             return;
         _trace.TextSent(text);
         int length = Encoding.UTF8.GetByteCount(text);
+        WebSocketMetrics.Sent(_roleTag, length);
         var frame = Reserve(opcode, length, out var header);
         Encoding.UTF8.GetBytes(text, frame[^length..]);
         Commit(frame, header, length);
@@ -219,6 +223,7 @@ internal sealed class WriterActor : UntypedActor
         {
             _aboveHighWatermark = true;
             _handler.Tell(new SendBufferHigh(buffered));
+            WebSocketMetrics.SendBufferHigh(_roleTag);
         }
     }
 

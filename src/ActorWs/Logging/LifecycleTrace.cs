@@ -20,8 +20,9 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
 
     public bool Enabled { get; } = enabled;
 
+    // Stamped and published as one step (LifecycleOrder): an observer sees the events in time order.
     private void Emit(Direction direction, TraceCategory category, string message, Dictionary<string, object>? facts = null) =>
-        system.EventStream.Publish(new LifecycleEvent(DateTime.UtcNow, side, direction, category, message, connection) { Facts = facts });
+        LifecycleOrder.Stamped(now => system.EventStream.Publish(new LifecycleEvent(now, side, direction, category, message, connection) { Facts = facts }));
 
     private static string Address(EndPoint? endpoint) => LifecycleEvent.Address(endpoint);
 

@@ -65,6 +65,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
     private IPEndPoint? _local;
     private ConnectionCapacity? _capacity;
     private long _accepted;
+    private bool _draining;  // shutting down: stops once every connection has ended
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -111,9 +112,23 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         {
             StopListening();
             foreach (var connection in Context.GetChildren())
+            {
+                Context.Watch(connection);
                 connection.Tell(new ConnectionActor.ServerGoingAway(new Close(CloseCodes.GoingAway, "server shutting down")));
+            }
             Sender.Tell(Shutdown.Instance);
+            // Stopping now would stop the connections in the middle of their closing handshakes
+            // (their peers would see TCP reset, not 1001): the server stops when the last has ended.
+            _draining = true;
+            StopWhenDrained();
         });
+        Receive<Terminated>(_ => StopWhenDrained());
+    }
+
+    private void StopWhenDrained()
+    {
+        if (_draining && !Context.GetChildren().Any())
+            Context.Stop(Self);
     }
 
     private void Warn(string why)
