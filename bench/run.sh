@@ -5,11 +5,14 @@
 # (round 1: scenario 1 actorws, kestrel, tcp-raw; scenario 2 ...; round 2: ...). The table shows
 # the median over rounds of each metric. See bench/README.md.
 #
-# Env: ACTORWS_SERVER_CMD  server command, {port} is replaced
+# Scenarios 6-8 are 2-4 over TLS (wss://, a self-signed certificate the demo writes into bench/bin/tls;
+# the load tool accepts it): ActorWs and Kestrel only (the TCP echo has no TLS).
+#
+# Env: ACTORWS_SERVER_CMD  server command, {port} is replaced; for 6-8 it gets --tls-cert/--tls-key
 #                          (default: dotnet bench/bin/ActorWs.Demo/ActorWs.Demo.dll serve --port {port};
 #                           if that dll is missing, KestrelEcho stands in and the output says so)
 #      ROUNDS (3)  WARMUP (20 s)  DURATION (5 s)  IDLE_CONNS (10000)  RATE_CONNS (1000)
-#      SCENARIOS ("1 2 3 4 5")  PORT_BASE (21000)  SKIP_BUILD (unset)
+#      SCENARIOS ("1 2 3 4 5 6 7 8")  PORT_BASE (21000)  SKIP_BUILD (unset)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +31,7 @@ WARMUP="${WARMUP:-20}"
 DURATION="${DURATION:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 RATE_CONNS="${RATE_CONNS:-1000}"
-SCENARIOS="${SCENARIOS:-1 2 3 4 5}"
+SCENARIOS="${SCENARIOS:-1 2 3 4 5 6 7 8}"
 PORT="${PORT_BASE:-21000}"
 BIN="bench/bin"
 RESULTS="bench/results"
@@ -84,6 +87,15 @@ else
 fi
 LOAD="dotnet $BIN/ActorWs.Load/ActorWs.Load.dll"
 
+# ---------------------------------------------------------------- TLS (scenarios 6-8)
+TLS_DIR="$BIN/tls"
+TLS_ARGS="--tls-cert $TLS_DIR/cert.pem --tls-key $TLS_DIR/key.pem"
+if [[ " $SCENARIOS " =~ \ [678]\  ]] && [[ ! -f "$TLS_DIR/cert.pem" ]]; then
+  [[ -f "$BIN/ActorWs.Demo/ActorWs.Demo.dll" ]] || die "scenarios 6-8 need $BIN/ActorWs.Demo/ActorWs.Demo.dll to write their certificate"
+  dotnet "$BIN/ActorWs.Demo/ActorWs.Demo.dll" cert --out "$TLS_DIR" > "$LOGDIR/tls-cert.log" 2>&1 || die "cannot write the TLS certificate: $(cat "$LOGDIR/tls-cert.log")"
+fi
+is_tls() { [[ "$1" == [678] ]]; }
+
 # ---------------------------------------------------------------- server lifecycle
 SERVER_PID=""
 LOAD_PID=""
@@ -108,9 +120,9 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_server NAME LOGFILE -> sets SERVER_PID and SERVER_PORT
+# start_server NAME LOGFILE [tls] -> sets SERVER_PID and SERVER_PORT
 start_server() {
-  local name="$1" logf="$2" tmpl cmd
+  local name="$1" logf="$2" tls="${3:-}" tmpl cmd
   case "$name" in
     actorws) tmpl="$ACTORWS_CMD" ;;
     kestrel) tmpl="$KESTREL_CMD" ;;
@@ -119,6 +131,7 @@ start_server() {
   PORT=$((PORT + 1)); while port_in_use "$PORT"; do PORT=$((PORT + 1)); done
   SERVER_PORT="$PORT"
   cmd="${tmpl//\{port\}/$SERVER_PORT}"
+  [[ -n "$tls" ]] && cmd="$cmd $TLS_ARGS"
   echo "# $PIN_SERVER $cmd" > "$logf"
   # exec keeps the server's PID equal to $! (needed for /proc/PID/status in the idle scenario)
   bash -c "exec $PIN_SERVER $cmd" >> "$logf" 2>&1 < /dev/null &
@@ -141,6 +154,7 @@ scenario_title() {
     3) echo "16 conns, 4 in flight, 64 KiB binary" ;;
     4) echo "$IDLE_CONNS idle conns: server RSS" ;;
     5) echo "$RATE_CONNS conns x 1 msg/s (fan-in)" ;;
+    6|7|8) echo "TLS: $(scenario_title $(($1 - 4)))" ;;
   esac
 }
 scenario_args() {
@@ -150,6 +164,7 @@ scenario_args() {
     3) echo "echo --connections 16 --inflight 4 --size 65536 --binary --warmup $WARMUP --duration $DURATION --pid {pid}" ;;
     4) echo "idle --connections $IDLE_CONNS --pid {pid}" ;;
     5) echo "rate --connections $RATE_CONNS --rate 1 --warmup $WARMUP --duration $DURATION --pid {pid}" ;;
+    6|7|8) scenario_args $(($1 - 4)) ;;
   esac
 }
 scenario_servers() {
@@ -160,19 +175,21 @@ scenario_servers() {
 }
 scenario_timeout() {
   case "$1" in
-    4) echo $((180 + IDLE_CONNS / 100)) ;;
+    4|8) echo $((180 + IDLE_CONNS / 100)) ;;
     *) echo "$(python3 -c "print(int($WARMUP + $DURATION + 60))")" ;;
   esac
 }
 
 run_one() { # round scenario server
   local round="$1" sc="$2" srv="$3" base="$LOGDIR/s$2-$3-r$1" args out rc
-  if ! start_server "$srv" "$base.server.log"; then
+  local scheme=ws tls=""
+  if is_tls "$sc"; then scheme=wss; tls=tls; fi
+  if ! start_server "$srv" "$base.server.log" "$tls"; then
     echo "{\"round\":$round,\"scenario\":$sc,\"server\":\"$srv\",\"failed\":\"server start\"}" >> "$JSONL"
     return
   fi
   args="$(scenario_args "$sc")"
-  args="${args//\{pid\}/$SERVER_PID} --url ws://127.0.0.1:$SERVER_PORT/"
+  args="${args//\{pid\}/$SERVER_PID} --url $scheme://127.0.0.1:$SERVER_PORT/"
   [[ "$srv" == tcp-raw ]] && args="$args --raw"
   echo "# $PIN_LOAD $LOAD $args" > "$base.load.log"
   timeout -k 5 "$(scenario_timeout "$sc")" $PIN_LOAD $LOAD $args >> "$base.load.log" 2>&1 &
@@ -209,6 +226,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 idle, rate = sys.argv[2], sys.argv[3]
 titles = {1: "1 conn, 1 in flight, 32 B text", 2: "64 conns, 16 in flight, 32 B text",
           3: "16 conns, 4 in flight, 64 KiB binary", 4: f"{idle} idle conns", 5: f"{rate} conns x 1 msg/s"}
+titles.update({sc + 4: "TLS: " + titles[sc] for sc in (2, 3, 4)})
 metrics = {1: [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1)],
            2: [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1)],
            3: [("msgs_per_s", "msg/s", 0), ("mb_per_s", "MB/s", 1), ("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1)],
@@ -216,6 +234,7 @@ metrics = {1: [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", 
            5: [("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1), ("p999_us", "p99.9 µs", 1)]}
 for sc in (1, 2, 3):
     metrics[sc] += [("server_cpu_pct", "server CPU % (1 core)", 0), ("load_cpu_pct", "load-tool CPU %", 0)]
+metrics.update({sc + 4: metrics[sc] for sc in (2, 3, 4)})
 servers = ["actorws", "kestrel", "tcp-raw"]
 def med(sc, srv, key):
     v = [r[key] for r in rows if r["scenario"] == sc and r["server"] == srv and r.get(key) is not None and "failed" not in r]
@@ -265,7 +284,7 @@ REPORT="$RESULTS/latest.md"
   echo "actorws:  $ACTORWS_CMD"
   echo "kestrel:  $KESTREL_CMD"
   echo "tcp-raw:  $TCP_CMD"
-  for sc in $SCENARIOS; do echo "load $sc:   $PIN_LOAD $LOAD $(scenario_args "$sc") --url ws://127.0.0.1:PORT/   $([[ $sc == [123] ]] && echo '  (+ --raw for tcp-raw)')"; done
+  for sc in $SCENARIOS; do echo "load $sc:   $PIN_LOAD $LOAD $(scenario_args "$sc") --url $(is_tls "$sc" && echo wss || echo ws)://127.0.0.1:PORT/   $([[ $sc == [123] ]] && echo '  (+ --raw for tcp-raw)')$(is_tls "$sc" && echo "  (servers + $TLS_ARGS)")"; done
   echo "raw logs: $LOGDIR"
   echo '```'
 } > "$REPORT"

@@ -55,6 +55,7 @@ namespace ActorWs.Load
     {
         public const string Usage =
             "usage:\n" +
+            "  (every mode takes wss:// too: TLS, any certificate accepted)\n" +
             "  ActorWs.Load echo --url ws://127.0.0.1:PORT/ --connections C --inflight P --size S [--binary] [--warmup S] [--duration S] [--raw] [--pid PID]\n" +
             "  ActorWs.Load rate --url ws://127.0.0.1:PORT/ --connections C [--rate R] [--size S] [--warmup S] [--duration S] [--pid PID]\n" +
             "  ActorWs.Load idle --url ws://127.0.0.1:PORT/ --connections N --pid PID [--hold S] [--no-echo] [--settle S]\n" +
@@ -152,9 +153,11 @@ namespace ActorWs.Load
         public Target TargetOf(string url)
         {
             var uri = new Uri(url);
-            if (uri.Scheme != "ws")
+            // wss://: TLS with any certificate accepted (the bench's servers use a throwaway
+            // self-signed one on loopback; what is measured is the encryption, not the trust).
+            if (uri.Scheme is not ("ws" or "wss"))
             {
-                throw new ArgumentException("only ws:// URLs are supported");
+                throw new ArgumentException("only ws:// and wss:// URLs are supported");
             }
             IPAddress ip = uri.Host == "localhost" ? IPAddress.Loopback
                 : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed
@@ -163,8 +166,8 @@ namespace ActorWs.Load
             {
                 throw new ArgumentException($"refusing non-loopback target {ip}");
             }
-            int port = uri.IsDefaultPort ? 80 : uri.Port;
-            return new Target(new IPEndPoint(ip, port), $"{uri.Host}:{port}", uri.PathAndQuery, Raw);
+            int port = uri.Port;
+            return new Target(new IPEndPoint(ip, port), $"{uri.Host}:{port}", uri.PathAndQuery, Raw) { Tls = uri.Scheme == "wss", TlsHost = uri.Host };
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,6 +15,8 @@ namespace ActorWs.Load;
 public sealed class WsConn
 {
     public readonly Socket Socket;
+    /// <summary>wss://: the TLS stream over <see cref="Socket"/>; null for ws://.</summary>
+    private SslStream? _tls;
     public readonly byte[] Buf;
     private int _end;                // bytes [0,_end) of Buf are unparsed (always < 14 between receives)
 
@@ -95,6 +98,11 @@ public sealed class WsConn
         {
             while (!data.IsEmpty)
             {
+                if (_tls is not null)
+                {
+                    await _tls.WriteAsync(data).ConfigureAwait(false);
+                    break;
+                }
                 int n = await Socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
                 data = data.Slice(n);
             }
@@ -127,9 +135,10 @@ public sealed class WsConn
         LastError ??= reason;
         Aborted = true;
         Socket.Dispose();
+        _tls?.Dispose();
     }
 
-    public ValueTask<int> ReceiveAsync() => Socket.ReceiveAsync(Buf.AsMemory(_end), SocketFlags.None);
+    public ValueTask<int> ReceiveAsync() => _tls is not null ? _tls.ReadAsync(Buf.AsMemory(_end)) : Socket.ReceiveAsync(Buf.AsMemory(_end), SocketFlags.None);
 
     /// <summary>
     /// Parses the <paramref name="received"/> new bytes incrementally. Returns the number of
@@ -296,7 +305,14 @@ public sealed class WsConn
             $"GET {path} HTTP/1.1\r\nHost: {hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
         byte[] req = Encoding.ASCII.GetBytes(request);
-        await Socket.SendAsync(req, SocketFlags.None, ct).ConfigureAwait(false);
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(req, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await Socket.SendAsync(req, SocketFlags.None, ct).ConfigureAwait(false);
+        }
 
         int filled = 0;
         int headEnd;
@@ -306,7 +322,9 @@ public sealed class WsConn
             {
                 throw new HandshakeException("response head too large");
             }
-            int n = await Socket.ReceiveAsync(Buf.AsMemory(filled), SocketFlags.None, ct).ConfigureAwait(false);
+            int n = _tls is not null
+                ? await _tls.ReadAsync(Buf.AsMemory(filled), ct).ConfigureAwait(false)
+                : await Socket.ReceiveAsync(Buf.AsMemory(filled), SocketFlags.None, ct).ConfigureAwait(false);
             if (n == 0)
             {
                 throw new HandshakeException("server closed during handshake");
@@ -375,11 +393,22 @@ public sealed class WsConn
         MessageSink? onMessage = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var conn = new WsConn(socket, bufferSize, ringCapacity, gatedSends) { AllowMaskedFromPeer = target.Raw, OnMessage = onMessage };
+        // SslStream takes one write at a time: a pong from the receive loop must wait for the sender's write.
+        var conn = new WsConn(socket, bufferSize, ringCapacity, gatedSends || target.Tls) { AllowMaskedFromPeer = target.Raw, OnMessage = onMessage };
         using var cts = new CancellationTokenSource(timeout);
         try
         {
             await socket.ConnectAsync(target.EndPoint, cts.Token).ConfigureAwait(false);
+            if (target.Tls)
+            {
+                conn._tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                await conn._tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = target.TlsHost,
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                }, cts.Token).ConfigureAwait(false);
+            }
             if (!target.Raw)
             {
                 await conn.HandshakeAsync(target.HostHeader, target.Path, cts.Token).ConfigureAwait(false);
@@ -404,7 +433,12 @@ public delegate void MessageSink(WsConn connection, ReadOnlySpan<byte> payload, 
 
 public sealed class HandshakeException(string message) : Exception(message);
 
-public sealed record Target(IPEndPoint EndPoint, string HostHeader, string Path, bool Raw);
+public sealed record Target(IPEndPoint EndPoint, string HostHeader, string Path, bool Raw)
+{
+    /// <summary>wss://: TLS first (any certificate accepted), then the same bytes inside it.</summary>
+    public bool Tls { get; init; }
+    public string TlsHost { get; init; } = "localhost";
+}
 
 /// <summary>Pre-built masked client frames.</summary>
 public static class Frames

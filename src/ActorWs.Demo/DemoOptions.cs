@@ -3,7 +3,7 @@ using ActorWs.Protocol;
 
 namespace ActorWs.Demo;
 
-public enum Verb { Scenario, Serve, Connect, Help, Web }
+public enum Verb { Scenario, Serve, Connect, Help, Web, Cert }
 
 /// <summary>The command line. Errors are one readable line (<see cref="UsageException"/>), never a stack trace.</summary>
 public sealed record DemoOptions
@@ -24,6 +24,17 @@ public sealed record DemoOptions
     public IReadOnlyList<string> Subprotocols { get; init; } = [];
     /// <summary>connect: extra header fields of the upgrade request, in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    /// <summary>serve over TLS (wss://): a PEM certificate and its key, or a PKCS #12 file and its password.</summary>
+    public string? TlsCert { get; init; }
+    public string? TlsKey { get; init; }
+    public string? TlsPfx { get; init; }
+    public string? TlsPassword { get; init; }
+    /// <summary>connect wss://: a PEM file of CA certificates to trust instead of the system's.</summary>
+    public string? CaFile { get; init; }
+    /// <summary>connect wss://: accept any certificate (for trying things out only).</summary>
+    public bool Insecure { get; init; }
+    /// <summary>cert: where the PEM files go.</summary>
+    public string? OutDir { get; init; }
 
     public const string Usage = """
         ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
@@ -53,6 +64,16 @@ public sealed record DemoOptions
                                                         refuses the upgrade (exit code 1);
                                                         --header: an extra request header (repeatable);
                                                         --subprotocol: one to offer (repeatable, first preferred)
+          ActorWs.Demo serve --tls-cert FILE --tls-key FILE
+          ActorWs.Demo serve --tls-pfx FILE [--tls-password P]
+                                                        the echo server over TLS (wss://): a PEM certificate
+                                                        (with its chain) and key, or a PKCS #12 file
+          ActorWs.Demo connect wss://HOST:PORT/PATH [--ca FILE] [--insecure]
+                                                        over TLS: the system's trust store, or the CA
+                                                        certificates of a PEM file; --insecure accepts
+                                                        any certificate (trying things out only)
+          ActorWs.Demo cert --out DIR                   writes a self-signed certificate for localhost,
+                                                        127.0.0.1 and ::1 as DIR/cert.pem, DIR/key.pem
         scenarios:
           reference      (default) handshake, full-duplex messages, pings, clean close with 1000
           abnormal       the server drops TCP mid-conversation: 1006 on both sides, supervision,
@@ -79,7 +100,8 @@ public sealed record DemoOptions
                 "serve" => options with { Verb = Verb.Serve },
                 "web" => options with { Verb = Verb.Web },
                 "connect" => options with { Verb = Verb.Connect, Url = ParseUrl(args.Length > 1 ? args[1] : throw new UsageException("connect needs a ws:// URL")) },
-                _ => throw new UsageException($"unknown verb '{args[0]}' (expected serve, connect or web)"),
+                "cert" => options with { Verb = Verb.Cert },
+                _ => throw new UsageException($"unknown verb '{args[0]}' (expected serve, connect, web or cert)"),
             };
             i = options.Verb == Verb.Connect ? 2 : 1;
         }
@@ -104,14 +126,50 @@ public sealed record DemoOptions
                     ? options with { Headers = [.. options.Headers, Header(Value())] }
                     : throw new UsageException("--header goes with connect"),
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
+                "--tls-cert" => options with { TlsCert = ExistingFile(Value(), "--tls-cert") },
+                "--tls-key" => options with { TlsKey = ExistingFile(Value(), "--tls-key") },
+                "--tls-pfx" => options with { TlsPfx = ExistingFile(Value(), "--tls-pfx") },
+                "--tls-password" => options with { TlsPassword = Value() },
+                "--ca" => options with { CaFile = ExistingFile(Value(), "--ca") },
+                "--insecure" => options with { Insecure = true },
+                "--out" => options with { OutDir = Value() },
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };
         }
-        return options;
+        return CheckTls(options);
+    }
+
+    private static string ExistingFile(string path, string option) =>
+        File.Exists(path) ? Path.GetFullPath(path) : throw new UsageException($"{option}: file '{path}' not found");
+
+    private static DemoOptions CheckTls(DemoOptions o)
+    {
+        if (o.TlsCert is not null && o.TlsPfx is not null)
+            throw new UsageException("--tls-cert and --tls-pfx: give one of them");
+        if (o.TlsKey is not null && o.TlsCert is null)
+            throw new UsageException("--tls-key needs --tls-cert");
+        if (o.TlsPassword is not null && o.TlsPfx is null)
+            throw new UsageException("--tls-password needs --tls-pfx");
+        if ((o.TlsCert ?? o.TlsPfx) is not null && o.Verb != Verb.Serve)
+            throw new UsageException("--tls-cert and --tls-pfx go with serve");
+        if ((o.CaFile is not null || o.Insecure) && o.Url?.Scheme != "wss")
+            throw new UsageException("--ca and --insecure go with connect wss://");
+        if (o.CaFile is not null && o.Insecure)
+            throw new UsageException("--ca and --insecure: give one of them");
+        if (o.Verb == Verb.Cert && o.OutDir is null)
+            throw new UsageException("cert needs --out DIR");
+        return o;
     }
 
     private static Uri ParseUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == "ws" ? uri : throw new UsageException($"'{url}' is not a ws:// URL");
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss" ? uri : throw new UsageException($"'{url}' is not a ws:// or wss:// URL");
+
+    /// <summary>connect wss://: the --ca file, or --insecure's accept-anything, else the system's store.</summary>
+    public TlsClientOptions ClientTls() => Insecure
+        ? new TlsClientOptions { CertificateValidation = (_, _, _) => true }
+        : new TlsClientOptions { CaFile = CaFile };
+
+    private static string Quoted(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     private static string Subprotocol(string name, IReadOnlyList<string> earlier) =>
         !HttpSyntax.IsToken(name) ? throw new UsageException($"--subprotocol '{name}' is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)")
@@ -151,6 +209,10 @@ public sealed record DemoOptions
             overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
         if (Port is not null)
             overrides += $"demo.port = {Port}\nactorws.port = {Port}\n";
+        if (TlsCert is not null)
+            overrides += $"actorws.tls.enabled = on\nactorws.tls.cert-file = {Quoted(TlsCert)}\nactorws.tls.key-file = {Quoted(TlsKey ?? "")}\n";
+        if (TlsPfx is not null)
+            overrides += $"actorws.tls.enabled = on\nactorws.tls.pfx-file = {Quoted(TlsPfx)}\nactorws.tls.pfx-password = {Quoted(TlsPassword ?? "")}\n";
         return ConfigurationFactory.ParseString(overrides).WithFallback(config);
     }
 

@@ -29,6 +29,7 @@ try
         Verb.Serve => await Serve(options),
         Verb.Connect => await Connect(options),
         Verb.Web => await WebDemo.RunAsync(options),
+        Verb.Cert => DemoCertificate.Write(options.OutDir!),
         _ => options.Role switch
         {
             "server" => await DemoRunner.RunServerOnlyAsync(options),
@@ -101,6 +102,7 @@ static async Task<int> Connect(DemoOptions options)
         {
             Subprotocols = options.Subprotocols.Count > 0 ? options.Subprotocols : null,
             Headers = options.Headers,
+            Tls = options.ClientTls(),
         };
         WebSocketClient.Connect(system, options.Url!, handler, WebSocketSettings.Create(config), options: clientOptions);
         var first = await Task.WhenAny(opened.Task, done.Task);

@@ -127,6 +127,11 @@ public static class WebSocket
         /// Null otherwise.</summary>
         public HandshakeFailedException? HandshakeFailure { get; init; }
 
+        /// <summary>wss://: the TLS handshake failed before any HTTP was exchanged (a certificate the
+        /// client refused, with why; a peer that does not speak TLS; a timeout); the code is then
+        /// 1006. Null otherwise.</summary>
+        public TlsFailedException? TlsFailure { get; init; }
+
         /// <summary>The code with its meaning, the reason and how it ended, for logs.</summary>
         public override string ToString() => $"Closed({Code} {CloseCodes.Describe(Code)}{(Reason.Length > 0 ? $" '{Reason}'" : "")}, wasClean={WasClean}{(WillReconnect ? ", reconnecting" : "")})";
     }

@@ -22,6 +22,11 @@ public sealed record WebSocketClientOptions
     /// <summary>The Origin header (§4.1 item 8, §10.2); null sends none, as a non-browser client may.</summary>
     public string? Origin { get; init; }
 
+    /// <summary>wss://: how the server's certificate is checked (RFC 6455 §4.1, TLS before the
+    /// opening handshake); null for <see cref="TlsClientOptions.Default"/> (the system's trust store,
+    /// the host name checked). Ignored for ws://.</summary>
+    public TlsClientOptions? Tls { get; init; }
+
     /// <summary>The upgrade request for one connection, with a fresh key.</summary>
     internal ClientHandshake CreateRequest(Uri uri, WebSocketSettings settings) =>
         ClientHandshake.Create(uri, Origin, Subprotocols ?? settings.Subprotocols, Headers);

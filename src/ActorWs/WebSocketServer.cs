@@ -28,8 +28,8 @@ public sealed class WebSocketServer
     public int MaxConnections { get; }
     /// <summary>The settings it runs with.</summary>
     public WebSocketSettings Settings { get; }
-    /// <summary>The ws:// URI a client connects to.</summary>
-    public Uri Uri => new($"ws://{Endpoint}{Settings.Path ?? "/"}");
+    /// <summary>The URI a client connects to: wss:// when <c>actorws.tls.enabled</c>, else ws://.</summary>
+    public Uri Uri => new($"{(Settings.Tls is null ? "ws" : "wss")}://{Endpoint}{Settings.Path ?? "/"}");
 
     /// <summary>Binds and returns once the server is listening. Settings default to the
     /// <c>actorws</c> section of the system's configuration. With a <paramref name="decider"/>, every

@@ -35,7 +35,10 @@ public sealed record WebSocketSettings
     /// <summary>actorws.tcp.drain-timeout: how long our closed socket reads and drops what the peer still sends.</summary>
     public required TimeSpan DrainTimeout { get; init; }
 
-    /// <summary>actorws.handshake.timeout: from accept (or connect) to a completed opening handshake.</summary>
+    /// <summary>actorws.tls: a server's certificate and TLS versions (wss://); null when actorws.tls.enabled is off.</summary>
+    public TlsServerSettings? Tls { get; init; }
+
+    /// <summary>actorws.handshake.timeout: from accept (or connect) to a completed opening handshake (the TLS handshake included).</summary>
     public required TimeSpan HandshakeTimeout { get; init; }
     /// <summary>actorws.handshake.max-head-size: the largest HTTP head accepted.</summary>
     public required int MaxHandshakeHeadSize { get; init; }
@@ -138,6 +141,7 @@ public sealed record WebSocketSettings
             ReconnectResetAfter = r.Positive("reconnect.reset-after"),
             ConnectTimeout = r.Positive("reconnect.connect-timeout"),
             TraceLifecycle = r.Read("trace-lifecycle", k => c.GetBoolean(k)),
+            Tls = r.Read("tls.enabled", k => c.GetBoolean(k)) ? ReadTls(r, c) : null,
         };
         if (settings.MaxMessageSize < settings.MaxFrameSize)
             throw Reader.Invalid("limits.max-message-size", "must be at least limits.max-frame-size");
@@ -148,6 +152,42 @@ public sealed record WebSocketSettings
         if (settings.ReconnectMaxBackoff < settings.ReconnectFirstDelayMax)
             throw Reader.Invalid("reconnect.max-backoff", "must be at least reconnect.first-delay-max");
         return settings;
+    }
+
+    /// <summary>actorws.tls, when enabled: the files are read now, so that a wrong path, password or
+    /// key fails at start and names its key.</summary>
+    private static TlsServerSettings ReadTls(Reader r, Config c)
+    {
+        string File(string key) => r.Read(key, k => c.GetString(k) ?? "");
+        var certFile = File("tls.cert-file");
+        var keyFile = File("tls.key-file");
+        var pfxFile = File("tls.pfx-file");
+        var password = File("tls.pfx-password");
+        var versions = r.Read("tls.protocols", k => c.GetStringList(k), v => v.Count > 0 && v.All(p => p is "1.2" or "1.3"), "must list \"1.2\", \"1.3\" or both");
+        var protocols = versions.Aggregate(System.Security.Authentication.SslProtocols.None, (all, v) =>
+            all | (v == "1.2" ? System.Security.Authentication.SslProtocols.Tls12 : System.Security.Authentication.SslProtocols.Tls13));
+        if (certFile.Length == 0 && pfxFile.Length == 0)
+            throw Reader.Invalid("tls.cert-file", "is empty, and so is actorws.tls.pfx-file: tls.enabled = on needs one of them");
+        if (certFile.Length > 0 && pfxFile.Length > 0)
+            throw Reader.Invalid("tls.pfx-file", "is set, and so is actorws.tls.cert-file: give one of them");
+        if (keyFile.Length > 0 && certFile.Length == 0)
+            throw Reader.Invalid("tls.key-file", "is set without actorws.tls.cert-file");
+        foreach (var (key, path) in new[] { ("tls.cert-file", certFile), ("tls.key-file", keyFile), ("tls.pfx-file", pfxFile) })
+            if (path.Length > 0 && !System.IO.File.Exists(path))
+                throw Reader.Invalid(key, $"'{path}' does not exist");
+        try
+        {
+            return pfxFile.Length > 0
+                ? TlsServerSettings.FromPfxFile(pfxFile, password.Length == 0 ? null : password, protocols)
+                : TlsServerSettings.FromPemFiles(certFile, keyFile.Length == 0 ? null : keyFile, protocols);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw pfxFile.Length > 0
+                ? Reader.Invalid("tls.pfx-file", $"'{pfxFile}' cannot be loaded (is actorws.tls.pfx-password right?): {e.Message}")
+                : Reader.Invalid(keyFile.Length > 0 ? "tls.key-file" : "tls.cert-file",
+                    $"'{(keyFile.Length > 0 ? keyFile : certFile)}' cannot be loaded with the certificate of '{certFile}': {e.Message}");
+        }
     }
 
     private static bool IsOffer(IList<string> subprotocols) =>

@@ -65,6 +65,10 @@ public class ClientHandshakeTests
     [InlineData("ws://127.0.0.1:9001", "127.0.0.1:9001")]
     [InlineData("ws://[::1]:9001/", "[::1]:9001")]
     [InlineData("ws://[::1]/", "[::1]")]
+    [InlineData("wss://example.com/chat", "example.com")]
+    [InlineData("wss://example.com:443/chat", "example.com")]
+    [InlineData("wss://example.com:8443/chat", "example.com:8443")]
+    [InlineData("wss://[::1]:9443/", "[::1]:9443")]
     public void Host_header_carries_the_port_unless_it_is_the_default(string uri, string host)
     {
         // §4.1 item 4: Host is the host, plus ":" and the port when not the default.
@@ -76,7 +80,8 @@ public class ClientHandshakeTests
     [Fact]
     public void Unsupported_uris_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => ClientHandshake.Create(new Uri("wss://example.com/")));
+        // wss:// is the same request inside TLS (§3); another scheme has no WebSocket meaning.
+        Assert.Throws<ArgumentException>(() => ClientHandshake.Create(new Uri("ftp://example.com/")));
         Assert.Throws<ArgumentException>(() => ClientHandshake.Create(new Uri("ws://example.com/#frag")));
     }
 

@@ -70,11 +70,12 @@ public sealed class ReconnectEndpointsTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void A_wss_endpoint_anywhere_in_the_list_is_refused_where_the_client_is_made()
+    public void An_endpoint_that_is_neither_ws_nor_wss_anywhere_in_the_list_is_refused_where_the_client_is_made()
     {
+        // wss:// is TLS (TlsTests); another scheme has no WebSocket meaning (RFC 6455 §3).
         var e = Assert.Throws<ArgumentException>(() =>
-            WebSocketClient.Connect(Sys, [new Uri("ws://127.0.0.1:1/"), new Uri("wss://127.0.0.1:2/")], TestActor, Settings));
-        Assert.Contains("wss://127.0.0.1:2/", e.Message);
+            WebSocketClient.Connect(Sys, [new Uri("ws://127.0.0.1:1/"), new Uri("wss://127.0.0.1:2/"), new Uri("http://127.0.0.1:3/")], TestActor, Settings));
+        Assert.Contains("http://127.0.0.1:3/", e.Message);
     }
 
     /// <summary>The attempt found nothing listening (1006, no handshake), and the next is announced and let start.</summary>

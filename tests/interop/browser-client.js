@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Drives examples/echo.html?auto=1 in headless Debian Chromium (/usr/bin/chromium) via playwright-core.
-// Usage: node browser-client.js <url> [--no-commands] [--only handshake [--subprotocol <name>]...]
+// Usage: node browser-client.js <url> [--no-commands] [--only handshake [--subprotocol <name>]...] [--spki <pin>]
+// --spki: for a wss:// url, Chromium trusts a certificate with that public key (base64 SHA-256 of its
+// SubjectPublicKeyInfo; --ignore-certificate-errors-spki-list).
 // --no-commands: a plain echo server (the demo's serve): the two cases that send the test handler
 // commands are skipped.
 // Prints the page's PASS/FAIL lines and "DONE passed=<n> failed=<m>"; exit 0 iff all passed.
@@ -22,9 +24,11 @@ const args = process.argv.slice(2);
 let url = null;
 let only = null;
 let commands = true;
+let spki = null;
 const offered = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only') only = args[++i];
+  else if (args[i] === '--spki') spki = args[++i];
   else if (args[i] === '--no-commands') commands = false;
   else if (args[i] === '--subprotocol') offered.push(args[++i]);
   else if (!url) url = args[i];
@@ -87,6 +91,7 @@ async function main() {
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
       ],
       timeout: 30_000,
     });

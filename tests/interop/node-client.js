@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Independent WebSocket interop client built on the Node "ws" library.
-// Usage: node node-client.js <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]...
+// Usage: node node-client.js <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]
+// --ca: for a wss:// url, trust the CA certificates of that PEM file (ws's `ca` option, passed to tls.connect).
 // Talks to an echo server implementing the command protocol of node-echo-server.js.
 // The door cases (handshake, refused) run only when named with --only: they need a server set up for
 // them. They offer the --subprotocol names (most preferred first) and send the --header fields.
@@ -19,8 +20,10 @@ let url = null;
 let only = null;
 const offered = [];
 const headers = {};
+let ca = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only') only = args[++i];
+  else if (args[i] === '--ca') ca = fs.readFileSync(args[++i]);
   else if (args[i] === '--subprotocol') offered.push(args[++i]);
   else if (args[i] === '--header') {
     const field = args[++i];
@@ -48,7 +51,7 @@ class Conn {
   }
   static open(u, protocols = []) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(u, protocols, { maxPayload: 64 * 1024 * 1024, headers });
+      const ws = new WebSocket(u, protocols, ca ? { maxPayload: 64 * 1024 * 1024, headers, ca } : { maxPayload: 64 * 1024 * 1024, headers });
       const conn = new Conn(ws);
       ws.once('open', () => resolve(conn));
       ws.once('error', reject);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Independent WebSocket interop client built on Python "websockets" (Debian python3-websockets, 10.x API).
 
-Usage: /usr/bin/python3 py-client.py <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]...
+Usage: /usr/bin/python3 py-client.py <url> [--only <case>] [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]
+--ca: for a wss:// url, trust the CA certificates of that PEM file (instead of the system's store).
 Talks to an echo server implementing the command protocol of py-echo-server.py.
 The door case (handshake) runs only when named with --only: it needs a server set up for it. It offers
 the --subprotocol names (most preferred first) and sends the --header fields.
@@ -9,6 +10,7 @@ Prints "PASS <case>" / "FAIL <case>: <why>" per case and "DONE passed=<n> failed
 """
 import asyncio
 import os
+import ssl
 import sys
 
 import websockets
@@ -21,9 +23,15 @@ def out(line):
     sys.stdout.flush()
 
 
+# wss://: an SSL context that trusts only --ca's certificates (set by main); None: websockets' default.
+SSL_CONTEXT = None
+
+
 async def connect(url, subprotocols=None, headers=()):
+    extra = {"ssl": SSL_CONTEXT} if SSL_CONTEXT is not None and url.startswith("wss:") else {}
     return await websockets.connect(
         url,
+        **extra,
         max_size=64 * 1024 * 1024,
         ping_interval=None,  # no unsolicited keepalive pings
         close_timeout=5,
@@ -172,10 +180,15 @@ def abort(ws):
 
 
 async def main():
+    global SSL_CONTEXT
     argv = sys.argv[1:]
     url, only = None, None
     i = 0
     while i < len(argv):
+        if argv[i] == "--ca" and i + 1 < len(argv):
+            SSL_CONTEXT = ssl.create_default_context(cafile=argv[i + 1])
+            i += 2
+            continue
         if argv[i] == "--only" and i + 1 < len(argv):
             only = argv[i + 1]
             i += 2
@@ -194,7 +207,7 @@ async def main():
         i += 1
     if url is None:
         sys.stderr.write("usage: /usr/bin/python3 py-client.py <url> [--only <case>]"
-                         " [--subprotocol <name>]... [--header <name>:<value>]...\n")
+                         " [--subprotocol <name>]... [--header <name>:<value>]... [--ca <pem file>]\n")
         return 2
     known = CASES + DOOR_CASES
     selected = CASES if only is None else [c for c in known if c[0] == only]

@@ -41,21 +41,23 @@ public sealed class ClientHandshake
     public IReadOnlyList<string> Subprotocols { get; }
 
     /// <summary>
-    /// A request for a ws:// URI with a fresh random key (§4.1). Throws an <see cref="ArgumentException"/>
+    /// A request for a ws:// or wss:// URI with a fresh random key (§4.1). Throws an <see cref="ArgumentException"/>
     /// for another scheme or a fragment (§3), a subprotocol that is not a token or is given twice
     /// (§4.1 item 10: "MUST all be unique strings"), an origin or a header value with CR, LF, NUL or
     /// another control character, a header name that is not a token, or a
     /// <see cref="ReservedHeaders">reserved</see> header.
     /// </summary>
-    /// <param name="uri">The ws:// URI (§3).</param>
+    /// <param name="uri">The ws:// or wss:// URI (§3); the Host field omits the port when it is the
+    /// scheme's default, 80 or 443 (§4.1 item 4, RFC 9110 §7.2).</param>
     /// <param name="origin">The Origin header (§4.1 item 8, §10.2); null for none.</param>
     /// <param name="subprotocols">The subprotocols to offer, most preferred first (§4.1 item 10, §1.9); null or empty for none.</param>
     /// <param name="headers">Extra header fields, in order (such as Authorization or Cookie, §4.1 item 12).</param>
     public static ClientHandshake Create(Uri uri, string? origin = null, IEnumerable<string>? subprotocols = null,
         IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
-        if (uri.Scheme is not ("ws" or "http"))
-            throw new ArgumentException($"unsupported scheme '{uri.Scheme}': only ws:// is supported", nameof(uri));
+        // §3: "wss" is the same protocol over TLS; the TLS handshake is the transport's, before this request.
+        if (uri.Scheme is not ("ws" or "wss" or "http" or "https"))
+            throw new ArgumentException($"unsupported scheme '{uri.Scheme}': only ws:// and wss:// are supported", nameof(uri));
         if (!string.IsNullOrEmpty(uri.Fragment))
             throw new ArgumentException("a WebSocket URI has no fragment (RFC 6455 §3)", nameof(uri));
         if (origin is not null && !HttpSyntax.IsFieldValue(origin))

@@ -143,7 +143,12 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _remote = c.Socket.RemoteEndPoint;
                 _local = c.Socket.LocalEndPoint;
                 _trace.TcpConnected(_remote, _local);
-                _tcp = SocketConnection.Spawn(Context.System, c.Socket, _settings);
+                // §4.1: "If /secure/ is true, the client MUST perform a TLS handshake over the connection
+                // after opening the connection and before sending the handshake data": the TLS
+                // connection holds the request until its handshake is done.
+                _tcp = IsSecure(_uri!)
+                    ? TlsConnection.SpawnClient(Context.System, c.Socket, _settings, TlsValidation.BareHost(_uri!), _options!.Tls ?? TlsClientOptions.Default)
+                    : SocketConnection.Spawn(Context.System, c.Socket, _settings);
                 Register();
                 Become(Handshaking);
                 break;
@@ -160,6 +165,14 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         switch (message)
         {
+            case TlsConnection.Established tls:
+                _trace.TlsEstablished(tls.Protocol, tls.CipherSuite, tls.PeerCertificate, tls.ApplicationProtocol);
+                break;
+            case TlsConnection.HandshakeFailed tls:
+                _trace.TlsFailed(tls.Error);
+                _log.Warning("WebSocket {Role} connection {Path} with {Remote}: {Reason}: {Message}", _role, Self.Path, _remote, tls.Error.Reason, tls.Error.Message);
+                Finish(new Closed(CloseCodes.AbnormalClosure, tls.Error.Message, false) { TlsFailure = tls.Error });
+                break;
             // One chunk at a time: the handshake child stops as soon as the head is complete, so a
             // chunk still in its mailbox then (the peer's first frames, sent right after the request)
             // would be lost. Chunks that come while it reads wait here and go to the reader once
@@ -400,12 +413,19 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         });
     }
 
+    /// <summary>wss:// (or https://, which ClientHandshake also takes): TLS under the opening handshake (RFC 6455 §3).</summary>
+    public static bool IsSecure(Uri uri) => uri.Scheme is "wss" or "https";
+
     /// <summary>A client reconnects after an abnormal close or a server that asks it to come back
     /// later; not after a normal close or a protocol error that would only repeat. A refused
     /// handshake is retried only when the refusal is the server's trouble (5xx) or asks to wait
     /// (408, 429): a 4xx such as 401 or 404 would be answered the same way again, and a 101 that
     /// broke the RFC would break it again.</summary>
-    public static bool ShouldReconnect(Closed closed) => closed.HandshakeFailure is { } failure
+    /// A failed TLS handshake is retried only when it timed out or TCP was lost: a certificate the
+    /// client refused, or a peer that does not speak TLS, would be met again.
+    public static bool ShouldReconnect(Closed closed) => closed.TlsFailure is { } tls
+        ? tls.IsTransient
+        : closed.HandshakeFailure is { } failure
         ? failure.StatusCode is >= 500 or 408 or 429
         : closed.Code is CloseCodes.AbnormalClosure or CloseCodes.InternalError or CloseCodes.GoingAway
             or CloseCodes.ServiceRestart or CloseCodes.TryAgainLater or CloseCodes.BadGateway;

@@ -37,6 +37,8 @@ public enum TraceCategory
     Actor,
     /// <summary><c>[RETRY]</c> the client's reconnects (§7.2.3).</summary>
     Retry,
+    /// <summary><c>[TLS]</c> wss://: the TLS handshake under the opening handshake (RFC 6455 §4.1, RFC 8446).</summary>
+    Tls,
 }
 
 /// <summary>
@@ -75,7 +77,7 @@ public sealed record LifecycleEvent(DateTime Timestamp, Role Side, Direction Dir
     /// <summary>SERVER or CLIENT.</summary>
     public string SideName => Side == Role.Server ? "SERVER" : "CLIENT";
 
-    /// <summary>The log's tag for a category: TCP, HTTP, HAND, STATE, FRAME, APP, PING, ACTOR, RETRY.</summary>
+    /// <summary>The log's tag for a category: TCP, HTTP, HAND, STATE, FRAME, APP, PING, ACTOR, RETRY, TLS.</summary>
     public static string Tag(TraceCategory category) => category switch
     {
         TraceCategory.Handshake => "HAND",

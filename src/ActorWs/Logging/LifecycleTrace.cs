@@ -65,6 +65,17 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Local, TraceCategory.Tcp, what);
     }
 
+    /// <summary>The server's TLS: the certificate it presents and the versions it accepts.</summary>
+    public void TlsServing(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, System.Security.Authentication.SslProtocols protocols)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tls, $"wss://: certificate '{certificate.Subject}' (valid to {certificate.NotAfter.ToUniversalTime():u}), {TlsVersions(protocols)}");
+    }
+
+    private static string TlsVersions(System.Security.Authentication.SslProtocols protocols) =>
+        string.Join(" and ", new[] { (System.Security.Authentication.SslProtocols.Tls12, "TLS 1.2"), (System.Security.Authentication.SslProtocols.Tls13, "TLS 1.3") }
+            .Where(p => protocols.HasFlag(p.Item1)).Select(p => p.Item2));
+
     // ------------------------------------------------------------------ connection
 
     public void TcpAccepted(EndPoint? remote)
@@ -83,6 +94,29 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     {
         if (Enabled)
             Emit(Direction.Local, TraceCategory.Tcp, $"connected to {Address(remote)} from {Address(local)}");
+    }
+
+    /// <summary>The TLS handshake completed (before the opening handshake, RFC 6455 §4.1): what was agreed, and who the peer is.</summary>
+    public void TlsEstablished(System.Security.Authentication.SslProtocols protocol, System.Net.Security.TlsCipherSuite cipherSuite, string peerCertificate, string? alpn)
+    {
+        if (!Enabled)
+            return;
+        var version = protocol switch
+        {
+            System.Security.Authentication.SslProtocols.Tls13 => "TLS 1.3",
+            System.Security.Authentication.SslProtocols.Tls12 => "TLS 1.2",
+            _ => protocol.ToString(),
+        };
+        var peer = side == Role.Client ? $"server certificate '{peerCertificate}'"
+            : peerCertificate == "none" ? "no client certificate" : $"client certificate '{peerCertificate}'";
+        Emit(Direction.Local, TraceCategory.Tls, $"TLS handshake complete: {version}, {cipherSuite}, {peer}{(alpn is null ? "" : $", ALPN {alpn}")}");
+    }
+
+    /// <summary>The TLS handshake failed: why, in the words of <see cref="TlsFailedException"/>.</summary>
+    public void TlsFailed(TlsFailedException failure)
+    {
+        if (Enabled)
+            Emit(Direction.Error, TraceCategory.Tls, $"TLS handshake failed ({failure.Reason}): {failure.Message}");
     }
 
     public void Open(IActorRef connection, IEnumerable<IActorRef> children)

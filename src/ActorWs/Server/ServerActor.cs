@@ -81,7 +81,9 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         Receive<Accepted>(a =>
         {
             var id = $"conn-{++_accepted}";
-            var socket = SocketConnection.Spawn(Context.System, a.Socket, _settings, _capacity!.Release);
+            var socket = _settings.Tls is { } tls
+                ? TlsConnection.SpawnServer(Context.System, a.Socket, _settings, tls, _capacity!.Release)
+                : SocketConnection.Spawn(Context.System, a.Socket, _settings, _capacity!.Release);
             Context.ActorOf(ConnectionActor.ForServer(_settings, socket, a.Socket.RemoteEndPoint!, a.Socket.LocalEndPoint, _handlerProps, _decider, id).UseLeanMailbox(Context.System), id);
         });
         Receive<BurstBegan>(b =>
@@ -160,11 +162,16 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         }
         _local = (IPEndPoint)_listener.LocalEndPoint!;
         _trace.Listening(_local, _capacity);
+        if (_settings.Tls is { } tls)
+            _trace.TlsServing(tls.Certificate, tls.Protocols);
+        var scheme = _settings.Tls is null ? "ws" : "wss";
         if (_capacity.OverDescriptorLimit)
-            _log.Warning("WebSocket server listening on ws://{Endpoint}{Path}, {Capacity}: connections can use up the descriptors, " +
-                "and a process without one aborts when .NET next starts a thread", _local, _settings.Path ?? "/", _capacity);
+            _log.Warning("WebSocket server listening on {Scheme}://{Endpoint}{Path}, {Capacity}: connections can use up the descriptors, " +
+                "and a process without one aborts when .NET next starts a thread", scheme, _local, _settings.Path ?? "/", _capacity);
         else
-            _log.Info("WebSocket server listening on ws://{Endpoint}{Path}, {Capacity}", _local, _settings.Path ?? "/", _capacity);
+            _log.Info("WebSocket server listening on {Scheme}://{Endpoint}{Path}, {Capacity}", scheme, _local, _settings.Path ?? "/", _capacity);
+        if (_settings.Tls is { } served)
+            _log.Info("WebSocket server on {Endpoint}: TLS with {Certificate}", _local, served);
         _bound.TrySetResult(new Listening(_local, _capacity.MaxConnections));
         _ = AcceptLoop(_listener, Self, _capacity, _refusals, _acceptFailures);
     }
