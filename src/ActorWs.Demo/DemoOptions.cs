@@ -24,19 +24,23 @@ public sealed record DemoOptions
     public IReadOnlyList<string> Subprotocols { get; init; } = [];
     /// <summary>connect: extra header fields of the upgrade request, in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    /// <summary>serve/connect: permessage-deflate neither accepted nor offered (actorws.compression.enabled = off).</summary>
+    public bool NoCompression { get; init; }
 
     public const string Usage = """
         ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
 
         usage:
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
-          ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]...
+          ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]... [--no-compression]
                                                         echo server (text as text, binary as binary);
                                                         --port 0: any free port, announced in the line
                                                         LISTENING <port> ...;
                                                         --quiet: no lifecycle log (for benchmarks);
                                                         --subprotocol: one it speaks (repeatable, first
-                                                        preferred); it picks the client's most preferred.
+                                                        preferred); it picks the client's most preferred;
+                                                        --no-compression: decline permessage-deflate
+                                                        (RFC 7692), which it accepts by default
                                                         GET or HEAD /healthz: 200 ok; any other request
                                                         that is no WebSocket upgrade: 426 Upgrade Required
           ActorWs.Demo web [--port N] [--host H] [--quiet] [--config FILE]
@@ -45,14 +49,15 @@ public sealed record DemoOptions
                                                         shows the actor tree, states, frames and
                                                         supervision live, fed by the same lifecycle
                                                         events as the console; LISTENING <port> ...
-          ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]...
+          ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]... [--no-compression]
                                                         interactive client: each line is sent as text,
                                                         what arrives is printed, end of input closes (1000);
                                                         prints the subprotocol agreed on when opened, and
                                                         'refused: STATUS REASON: BODY' when the server
                                                         refuses the upgrade (exit code 1);
                                                         --header: an extra request header (repeatable);
-                                                        --subprotocol: one to offer (repeatable, first preferred)
+                                                        --subprotocol: one to offer (repeatable, first preferred);
+                                                        --no-compression: offer no permessage-deflate
         scenarios:
           reference      (default) handshake, full-duplex messages, pings, clean close with 1000
           abnormal       the server drops TCP mid-conversation: 1006 on both sides, supervision,
@@ -103,6 +108,9 @@ public sealed record DemoOptions
                 "--header" => options.Verb == Verb.Connect
                     ? options with { Headers = [.. options.Headers, Header(Value())] }
                     : throw new UsageException("--header goes with connect"),
+                "--no-compression" => options.Verb is Verb.Serve or Verb.Connect
+                    ? options with { NoCompression = true }
+                    : throw new UsageException("--no-compression goes with serve or connect"),
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };
@@ -147,6 +155,8 @@ public sealed record DemoOptions
             config = ParseConfigFile(ConfigFile).WithFallback(config);
         // The lifecycle log is what the demo is for; --quiet turns it off (benchmarks).
         var overrides = $"actorws.trace-lifecycle = {(Quiet ? "off" : "on")}\n";
+        if (NoCompression)
+            overrides += "actorws.compression.enabled = off\n";
         if (Host is not null)
             overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
         if (Port is not null)
