@@ -5,7 +5,8 @@ namespace ActorWs.Protocol.Tests;
 /// <summary>Negotiation of permessage-deflate, RFC 7692 §5 and §7.1, as acceptor (server) and offerer (client).</summary>
 public class PerMessageDeflateNegotiationTests
 {
-    private static readonly PerMessageDeflateOptions Defaults = PerMessageDeflateOptions.Default;
+    // The peer's context takeover allowed: the answers then show only what the offer itself asks for.
+    private static readonly PerMessageDeflateOptions Defaults = PerMessageDeflateOptions.Default with { PeerContextTakeover = true };
 
     /// <summary>The server's answer to these Sec-WebSocket-Extensions lines, as its 101 states it; null for none.</summary>
     private static string? Answer(PerMessageDeflateOptions? options, params string[] offers)
@@ -49,6 +50,14 @@ public class PerMessageDeflateNegotiationTests
     [InlineData("x-webkit-deflate-frame")]
     public void Server_declines_an_offer_it_cannot_honour_and_goes_on_without_compression(string offer) =>
         Assert.Null(Answer(Defaults, offer));
+
+    [Fact]
+    public void Server_defaults_ask_every_client_to_reset_so_that_idle_connections_hold_no_decompressor()
+    {
+        // §7.1.1.2: the server MAY include client_no_context_takeover; the client MUST then reset.
+        Assert.Equal("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+            Answer(PerMessageDeflateOptions.Default, "permessage-deflate; client_max_window_bits"));
+    }
 
     [Fact]
     public void Server_takes_the_first_acceptable_of_several_offers_in_one_header()
@@ -105,6 +114,13 @@ public class PerMessageDeflateNegotiationTests
         Assert.Equal("permessage-deflate; client_no_context_takeover", OfferOf(Client(Defaults)));
         Assert.Equal("permessage-deflate", OfferOf(Client(Defaults with { ContextTakeover = true })));
         Assert.Null(OfferOf(Client(null)));
+    }
+
+    [Fact]
+    public void Client_defaults_ask_the_server_to_reset_with_a_plain_offer_as_fallback()
+    {
+        Assert.Equal("permessage-deflate; client_no_context_takeover; server_no_context_takeover, permessage-deflate; client_no_context_takeover",
+            OfferOf(Client(PerMessageDeflateOptions.Default)));
     }
 
     [Fact]

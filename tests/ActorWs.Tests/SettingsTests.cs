@@ -33,13 +33,13 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Compression_defaults_to_permessage_deflate_without_our_context_takeover()
+    public void Compression_defaults_to_permessage_deflate_without_context_takeover_either_way()
     {
         var compression = WebSocketSettings.Default.Compression;
-        Assert.Equal(new PerMessageDeflateOptions { Level = 6, Threshold = 1024, ContextTakeover = false, PeerContextTakeover = true, PeerMaxWindowBits = 15 }, compression);
+        Assert.Equal(new PerMessageDeflateOptions { Level = 6, Threshold = 1024, ContextTakeover = false, PeerContextTakeover = false, PeerMaxWindowBits = 15 }, compression);
         var custom = WebSocketSettings.Create(ConfigurationFactory.ParseString(
-            "actorws.compression { threshold = 0, level = 1, context-takeover = on, peer-context-takeover = off, peer-max-window-bits = 10 }"));
-        Assert.Equal(new PerMessageDeflateOptions { Level = 1, Threshold = 0, ContextTakeover = true, PeerContextTakeover = false, PeerMaxWindowBits = 10 }, custom.Compression);
+            "actorws.compression { threshold = 0, level = 1, context-takeover = on, peer-context-takeover = on, peer-max-window-bits = 10 }"));
+        Assert.Equal(new PerMessageDeflateOptions { Level = 1, Threshold = 0, ContextTakeover = true, PeerContextTakeover = true, PeerMaxWindowBits = 10 }, custom.Compression);
         Assert.Null(WebSocketSettings.Create(ConfigurationFactory.ParseString("actorws.compression.enabled = off")).Compression);
     }
 

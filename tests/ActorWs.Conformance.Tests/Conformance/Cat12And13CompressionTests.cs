@@ -34,7 +34,8 @@ public sealed class Cat12And13CompressionTests
     }
 
     private const string DefaultOffer = "permessage-deflate; client_max_window_bits";
-    private const string DefaultAnswer = "permessage-deflate; server_no_context_takeover";
+    // By default ActorWs asks the client to reset too (§7.1.1.2), so an idle connection keeps no decompressor.
+    private const string DefaultAnswer = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
     private static readonly Dictionary<string, Case> Cases = Build();
 
@@ -141,9 +142,11 @@ public sealed class Cat12And13CompressionTests
             {
                 using var peer = await listener.AcceptUnansweredAsync();
                 var head = await peer.ReadHeadAsync() ?? throw new InvalidOperationException("no upgrade request");
-                // ActorWs offers permessage-deflate, declaring that its compressor resets (§7.1.1.2), and never
-                // client_max_window_bits (its compressor's window is 15 bits only, §7.1.2.2).
-                Assert.Equal("permessage-deflate; client_no_context_takeover", Field(head, "Sec-WebSocket-Extensions"));
+                // ActorWs offers permessage-deflate, declaring that its compressor resets (§7.1.1.2) and asking the
+                // server to reset (§7.1.1.1), with a plain offer as fallback; never client_max_window_bits (its
+                // compressor's window is 15 bits only, §7.1.2.2).
+                Assert.Equal("permessage-deflate; client_no_context_takeover; server_no_context_takeover, permessage-deflate; client_no_context_takeover",
+                    Field(head, "Sec-WebSocket-Extensions"));
                 var key = Field(head, "Sec-WebSocket-Key")!;
                 await peer.SendAsync(Wire.Ascii(Wire.SwitchingProtocols(key)[..^2] + $"Sec-WebSocket-Extensions: {answer}\r\n\r\n"));
                 peer.PerMessageDeflate = true;
