@@ -325,4 +325,29 @@ public class CompressedMessageTests
         var message = Json(2000);
         Assert.Equal(message, AddCompressed(assembler, Opcode.Text, new ReferenceSender().Compress(message)).Payload);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Uncompressed_frames_decode_and_assemble_without_allocating_with_or_without_compression_negotiated(bool negotiated)
+    {
+        // The hot path keeps its 0 allocations per frame: the RSV1 checks are branches, not objects.
+        var frame = Wire.Frame(Opcode.Text, Encoding.UTF8.GetBytes("a 32-byte text message, unmasked"), masked: false);
+        using var assembler = negotiated ? Assembler() : new MessageAssembler(1 << 20, 10);
+        using var decoder = new FrameDecoder(Role.Client, 1 << 20, assembler, negotiated ? PerMessageDeflate.Rsv1 : (byte)0);
+        long Run(int count)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < count; i++)
+            {
+                var decoded = decoder.Decode(frame);
+                var message = assembler.Add(decoded.Value.Header, decoded.Value.Payload);
+                if (!message.IsComplete)
+                    throw new InvalidOperationException("not complete");
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Run(1000); // warm up: tiered JIT, statics
+        Assert.Equal(0, Run(10_000));
+    }
 }
