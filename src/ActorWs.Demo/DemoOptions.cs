@@ -35,19 +35,23 @@ public sealed record DemoOptions
     public bool Insecure { get; init; }
     /// <summary>cert: where the PEM files go.</summary>
     public string? OutDir { get; init; }
+    /// <summary>serve/connect: permessage-deflate neither accepted nor offered (actorws.compression.enabled = off).</summary>
+    public bool NoCompression { get; init; }
 
     public const string Usage = """
         ActorWs demo: the life of a WebSocket connection (RFC 6455), one actor tree per connection.
 
         usage:
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
-          ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]...
+          ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]... [--no-compression]
                                                         echo server (text as text, binary as binary);
                                                         --port 0: any free port, announced in the line
                                                         LISTENING <port> ...;
                                                         --quiet: no lifecycle log (for benchmarks);
                                                         --subprotocol: one it speaks (repeatable, first
-                                                        preferred); it picks the client's most preferred.
+                                                        preferred); it picks the client's most preferred;
+                                                        --no-compression: decline permessage-deflate
+                                                        (RFC 7692), which it accepts by default
                                                         GET or HEAD /healthz: 200 ok; any other request
                                                         that is no WebSocket upgrade: 426 Upgrade Required
           ActorWs.Demo web [--port N] [--host H] [--quiet] [--config FILE]
@@ -56,14 +60,15 @@ public sealed record DemoOptions
                                                         shows the actor tree, states, frames and
                                                         supervision live, fed by the same lifecycle
                                                         events as the console; LISTENING <port> ...
-          ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]...
+          ActorWs.Demo connect ws://HOST:PORT/PATH [--header 'NAME: VALUE']... [--subprotocol NAME]... [--no-compression]
                                                         interactive client: each line is sent as text,
                                                         what arrives is printed, end of input closes (1000);
                                                         prints the subprotocol agreed on when opened, and
                                                         'refused: STATUS REASON: BODY' when the server
                                                         refuses the upgrade (exit code 1);
                                                         --header: an extra request header (repeatable);
-                                                        --subprotocol: one to offer (repeatable, first preferred)
+                                                        --subprotocol: one to offer (repeatable, first preferred);
+                                                        --no-compression: offer no permessage-deflate
           ActorWs.Demo serve --tls-cert FILE --tls-key FILE
           ActorWs.Demo serve --tls-pfx FILE [--tls-password P]
                                                         the echo server over TLS (wss://): a PEM certificate
@@ -125,6 +130,9 @@ public sealed record DemoOptions
                 "--header" => options.Verb == Verb.Connect
                     ? options with { Headers = [.. options.Headers, Header(Value())] }
                     : throw new UsageException("--header goes with connect"),
+                "--no-compression" => options.Verb is Verb.Serve or Verb.Connect
+                    ? options with { NoCompression = true }
+                    : throw new UsageException("--no-compression goes with serve or connect"),
                 "--config" => options with { ConfigFile = File.Exists(Value()) ? args[i] : throw new UsageException($"config file '{args[i]}' not found") },
                 "--tls-cert" => options with { TlsCert = ExistingFile(Value(), "--tls-cert") },
                 "--tls-key" => options with { TlsKey = ExistingFile(Value(), "--tls-key") },
@@ -205,6 +213,8 @@ public sealed record DemoOptions
             config = ParseConfigFile(ConfigFile).WithFallback(config);
         // The lifecycle log is what the demo is for; --quiet turns it off (benchmarks).
         var overrides = $"actorws.trace-lifecycle = {(Quiet ? "off" : "on")}\n";
+        if (NoCompression)
+            overrides += "actorws.compression.enabled = off\n";
         if (Host is not null)
             overrides += $"demo.host = \"{Host}\"\nactorws.host = \"{Host}\"\n";
         if (Port is not null)

@@ -29,6 +29,9 @@ public enum ViolationKind
     LengthMostSignificantBitSet,
     /// <summary>A frame over the configured payload limit (§10.4).</summary>
     FrameTooBig,
+    /// <summary>RSV1, permessage-deflate's "Per-Message Compressed" bit, on a control frame or a
+    /// continuation frame: it belongs on the first frame of a data message only (RFC 7692 §6, §6.1).</summary>
+    MisplacedCompressionBit,
 
     // Messages, §5.4, §8.1, §10.4.
 
@@ -42,6 +45,9 @@ public enum ViolationKind
     TooManyFragments,
     /// <summary>A text message that is not valid UTF-8 (§5.6, §8.1).</summary>
     InvalidUtf8Text,
+    /// <summary>A compressed message whose payload is not valid DEFLATE data (RFC 7692 §7.2.2, RFC 1951):
+    /// well-formed frames carrying data inconsistent with their message, hence 1007 like invalid UTF-8 (§7.4.1).</summary>
+    InvalidCompressedData,
 
     // Close frames, §5.5.1, §7.4.
 
@@ -128,7 +134,7 @@ public static class ViolationKinds
     {
         _ when kind.IsHandshake() => CloseCodes.AbnormalClosure,
         ViolationKind.FrameTooBig or ViolationKind.MessageTooBig or ViolationKind.TooManyFragments => CloseCodes.MessageTooBig,
-        ViolationKind.InvalidUtf8Text or ViolationKind.InvalidUtf8CloseReason => CloseCodes.InvalidPayloadData,
+        ViolationKind.InvalidUtf8Text or ViolationKind.InvalidUtf8CloseReason or ViolationKind.InvalidCompressedData => CloseCodes.InvalidPayloadData,
         _ => CloseCodes.ProtocolError,
     };
 

@@ -88,7 +88,8 @@ public static class WebSocket
         /// <summary>The subprotocol agreed on (RFC 6455 §1.9, §4.2.2); null for none.</summary>
         public string? Subprotocol { get; init; }
 
-        /// <summary>The extensions agreed on (§9); ActorWs negotiates none yet, so always empty.</summary>
+        /// <summary>The extensions agreed on (§9): permessage-deflate with its parameters (RFC 7692 §7.1) when
+        /// it was negotiated (<c>actorws.compression</c>), else empty.</summary>
         public IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
 
         /// <summary>Server: the value the decider's <see cref="UpgradeDecision.Accept"/> gave this

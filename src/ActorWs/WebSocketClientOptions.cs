@@ -29,5 +29,5 @@ public sealed record WebSocketClientOptions
 
     /// <summary>The upgrade request for one connection, with a fresh key.</summary>
     internal ClientHandshake CreateRequest(Uri uri, WebSocketSettings settings) =>
-        ClientHandshake.Create(uri, Origin, Subprotocols ?? settings.Subprotocols, Headers);
+        ClientHandshake.Create(uri, Origin, Subprotocols ?? settings.Subprotocols, Headers, settings.Compression);
 }

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using ActorWs.Protocol;
 
 namespace ActorWs;
 
@@ -86,6 +87,10 @@ public sealed record WebSocketSettings
     /// <summary>actorws.reconnect.connect-timeout: time allowed for the TCP connect.</summary>
     public required TimeSpan ConnectTimeout { get; init; }
 
+    /// <summary>actorws.compression: permessage-deflate (RFC 7692) as a server accepts it and a client
+    /// offers it; null when <c>actorws.compression.enabled = off</c> (offers declined, none made).</summary>
+    public PerMessageDeflateOptions? Compression { get; init; }
+
     /// <summary>actorws.trace-lifecycle: publish every lifecycle step as a LifecycleEvent on the event stream.</summary>
     public required bool TraceLifecycle { get; init; }
 
@@ -142,6 +147,16 @@ public sealed record WebSocketSettings
             ConnectTimeout = r.Positive("reconnect.connect-timeout"),
             TraceLifecycle = r.Read("trace-lifecycle", k => c.GetBoolean(k)),
             Tls = r.Read("tls.enabled", k => c.GetBoolean(k)) ? ReadTls(r, c) : null,
+            Compression = r.Read("compression.enabled", k => c.GetBoolean(k))
+                ? new PerMessageDeflateOptions
+                {
+                    Threshold = (int)r.Size("compression.threshold", 0, int.MaxValue),
+                    Level = r.Read("compression.level", k => c.GetInt(k), v => v is >= 1 and <= 9, "must be 1..9"),
+                    ContextTakeover = r.Read("compression.context-takeover", k => c.GetBoolean(k)),
+                    PeerContextTakeover = r.Read("compression.peer-context-takeover", k => c.GetBoolean(k)),
+                    PeerMaxWindowBits = r.Read("compression.peer-max-window-bits", k => c.GetInt(k), v => v is >= 8 and <= 15, "must be 8..15 (RFC 7692 §7.1.2)"),
+                }
+                : null,
         };
         if (settings.MaxMessageSize < settings.MaxFrameSize)
             throw Reader.Invalid("limits.max-message-size", "must be at least limits.max-frame-size");

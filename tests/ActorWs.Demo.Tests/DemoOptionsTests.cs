@@ -58,4 +58,24 @@ public sealed class DemoOptionsTests
         Assert.Contains("--header 'NAME: VALUE'", DemoOptions.Usage);
         Assert.Contains("/healthz", DemoOptions.Usage);
     }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("connect", "ws://127.0.0.1:9000/")]
+    public void No_compression_turns_permessage_deflate_off_for_serve_and_connect(params string[] verb)
+    {
+        var options = DemoOptions.Parse([.. verb, "--no-compression"]);
+
+        Assert.True(options.NoCompression);
+        Assert.Null(WebSocketSettings.Create(options.LoadConfig()).Compression);
+        Assert.NotNull(WebSocketSettings.Create(DemoOptions.Parse(verb).LoadConfig()).Compression);
+        Assert.Contains("--no-compression", DemoOptions.Usage);
+    }
+
+    [Fact]
+    public void No_compression_goes_with_serve_or_connect_only()
+    {
+        var e = Assert.Throws<UsageException>(() => DemoOptions.Parse(["--no-compression"]));
+        Assert.Equal("--no-compression goes with serve or connect", e.Message);
+    }
 }

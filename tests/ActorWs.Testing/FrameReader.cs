@@ -45,6 +45,11 @@ public sealed class FrameReader
 
     public Role Sender { get; }
 
+    /// <summary>permessage-deflate was negotiated (RFC 7692): RSV1 is then allowed on the first frame
+    /// of a data message, and only there (§6.1); such a message's text is compressed, so its UTF-8 is
+    /// the reader of the inflated message's business.</summary>
+    public bool PerMessageDeflate { get; set; }
+
     /// <summary>Bytes taken that are not yet a whole frame.</summary>
     public int Buffered => _end - _start;
 
@@ -119,7 +124,9 @@ public sealed class FrameReader
         int rsv = (bytes[0] >> 4) & 0x7;
         int opcode = bytes[0] & 0xF;
         bool control = (opcode & 0x8) != 0;
-        if (rsv != 0)
+        if (rsv == 0b100 && PerMessageDeflate && opcode is not (0x1 or 0x2))
+            throw new RfcViolationException("RFC 7692 §6.1", $"RSV1 on a {WireFrame.NameOf((Opcode)opcode)} frame: only the first frame of a data message may be compressed");
+        if (rsv != 0 && !(rsv == 0b100 && PerMessageDeflate))
             throw new RfcViolationException("§5.2", $"RSV bits {Convert.ToString(rsv, 2).PadLeft(3, '0')} set, with no extension negotiated");
         if (opcode is not (0x0 or 0x1 or 0x2 or 0x8 or 0x9 or 0xA))
             throw new RfcViolationException("§5.2", $"reserved opcode 0x{opcode:X}");
@@ -167,12 +174,12 @@ public sealed class FrameReader
             Wire.Mask(payload, key);
         _start += headerLength + (int)length;
 
-        CheckSequence(fin, opcode, payload);
+        CheckSequence(fin, opcode, payload, compressed: rsv != 0);
         return new WireFrame(fin, (byte)rsv, (Opcode)opcode, masked, payload, key);
     }
 
     /// <summary>The rules that span frames: fragmentation, UTF-8 across fragments, the close.</summary>
-    private void CheckSequence(bool fin, int opcode, byte[] payload)
+    private void CheckSequence(bool fin, int opcode, byte[] payload, bool compressed)
     {
         switch (opcode)
         {
@@ -189,7 +196,7 @@ public sealed class FrameReader
                     throw new RfcViolationException("§5.5.1", "a data frame after the Close frame");
                 if (_inMessage)
                     throw new RfcViolationException("§5.4", "a new message inside a fragmented one");
-                _text = opcode == 0x1 ? StrictUtf8.GetDecoder() : null;
+                _text = opcode == 0x1 && !compressed ? StrictUtf8.GetDecoder() : null;
                 CheckText(payload, fin);
                 _inMessage = !fin;
                 break;

@@ -45,6 +45,9 @@ public sealed class RawPeer : IDisposable
     /// <summary>What a failure message adds about the ActorWs side (what its handler got, say).</summary>
     public Func<string>? Describe { get; set; }
 
+    /// <summary>permessage-deflate was negotiated: the frames read may carry RSV1 as RFC 7692 §6.1 allows.</summary>
+    public bool PerMessageDeflate { get => _reader.PerMessageDeflate; set => _reader.PerMessageDeflate = value; }
+
     private string Other => Masks ? "the ActorWs server" : "the ActorWs client";
 
     private string Context => Describe is { } describe ? $"; {describe()}" : "";

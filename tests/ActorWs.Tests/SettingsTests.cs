@@ -33,6 +33,17 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void Compression_defaults_to_permessage_deflate_without_context_takeover_either_way()
+    {
+        var compression = WebSocketSettings.Default.Compression;
+        Assert.Equal(new PerMessageDeflateOptions { Level = 6, Threshold = 1024, ContextTakeover = false, PeerContextTakeover = false, PeerMaxWindowBits = 15 }, compression);
+        var custom = WebSocketSettings.Create(ConfigurationFactory.ParseString(
+            "actorws.compression { threshold = 0, level = 1, context-takeover = on, peer-context-takeover = on, peer-max-window-bits = 10 }"));
+        Assert.Equal(new PerMessageDeflateOptions { Level = 1, Threshold = 0, ContextTakeover = true, PeerContextTakeover = true, PeerMaxWindowBits = 10 }, custom.Compression);
+        Assert.Null(WebSocketSettings.Create(ConfigurationFactory.ParseString("actorws.compression.enabled = off")).Compression);
+    }
+
+    [Fact]
     public void Max_connections_takes_a_number_instead_of_auto()
     {
         var s = WebSocketSettings.Create(ConfigurationFactory.ParseString("actorws { max-connections = 100, retry-after = 30s }"));
@@ -51,6 +62,13 @@ public sealed class SettingsTests
     }
 
     [Theory]
+    [InlineData("actorws.compression.level = 0", "actorws.compression.level")]
+    [InlineData("actorws.compression.level = 10", "actorws.compression.level")]
+    [InlineData("actorws.compression.peer-max-window-bits = 7", "actorws.compression.peer-max-window-bits")]
+    [InlineData("actorws.compression.peer-max-window-bits = 16", "actorws.compression.peer-max-window-bits")]
+    [InlineData("actorws.compression.threshold = -1", "actorws.compression.threshold")]
+    [InlineData("actorws.compression.enabled = maybe", "actorws.compression.enabled")]
+    [InlineData("actorws.compression.context-takeover = sometimes", "actorws.compression.context-takeover")]
     [InlineData("actorws.port = 70000", "actorws.port")]
     [InlineData("actorws.port = -1", "actorws.port")]
     [InlineData("actorws.limits.max-frame-size = \"abc\"", "actorws.limits.max-frame-size")]

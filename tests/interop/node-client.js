@@ -102,6 +102,13 @@ async function echoBinary(conn, buf) {
   if (!Buffer.from(m.data).equals(buf)) throw new Error(`binary mismatch: sent ${describe(buf)} got ${describe(m.data)}`);
 }
 
+// JSON-like ASCII text of exactly n characters: compressible, as the messages compression is for.
+function jsonText(n) {
+  let s = '[';
+  for (let i = 0; s.length < n; i++) s += `{"id":${i},"user":"name${i % 37}","tags":["a","b"],"ok":true},`;
+  return s.slice(0, n);
+}
+
 const sizeCase = (n) => async (conn) => echoBinary(conn, crypto.randomBytes(n));
 
 // Cases run on a shared connection (reopened after a failure), except close-by-server.
@@ -125,6 +132,19 @@ const cases = [
   ['fragmented-receive', async (c) => {
     await c.send('fragmented:hello fragmented world', { binary: false });
     await expectText(c, 'hello fragmented world');
+  }],
+  // permessage-deflate (RFC 7692), which ws offers by default: agreed, then compressed text and
+  // binary both ways, whole and fragmented (RSV1 on the first frame only).
+  ['compression', async (c) => {
+    if (!c.ws.extensions.includes('permessage-deflate')) throw new Error(`no permessage-deflate agreed (extensions '${c.ws.extensions}')`);
+    const json = jsonText(8192);
+    await echoText(c, json);
+    await echoBinary(c, Buffer.from(jsonText(20000), 'ascii'));
+    const parts = [json.slice(0, 3000), json.slice(3000, 6000), json.slice(6000)];
+    for (let i = 0; i < parts.length; i++) await c.send(parts[i], { binary: false, fin: i === parts.length - 1 });
+    await expectText(c, json);
+    await echoText(c, 'small, sent uncompressed by a 1 KiB threshold');
+    return `extensions='${c.ws.extensions}'`;
   }],
   ['ping-pong', async (c) => {
     const payload = Buffer.from('ping-payload-' + crypto.randomBytes(4).toString('hex'));

@@ -27,7 +27,9 @@ function splitInThree(text) {
   return [cps.slice(0, a).join(''), cps.slice(a, b).join(''), cps.slice(b).join('')];
 }
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port, maxPayload: 64 * 1024 * 1024 });
+// permessage-deflate (RFC 7692) on, as most deployments have it: ActorWs clients negotiate it and
+// every message of 1 KiB or more comes back compressed (ws's threshold).
+const wss = new WebSocketServer({ host: '127.0.0.1', port, maxPayload: 64 * 1024 * 1024, perMessageDeflate: { threshold: 1024 } });
 
 wss.on('listening', () => out(`LISTENING ${wss.address().port}`));
 wss.on('error', (err) => {

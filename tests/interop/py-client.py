@@ -93,6 +93,30 @@ async def fragmented_send(ws, url):
     await expect_text(ws, "".join(parts))
 
 
+def json_text(n):
+    # JSON-like ASCII text of exactly n characters: compressible, as the messages compression is for.
+    parts, i = ["["], 0
+    while sum(map(len, parts)) < n:
+        parts.append('{"id":%d,"user":"name%d","tags":["a","b"],"ok":true},' % (i, i % 37))
+        i += 1
+    return "".join(parts)[:n]
+
+
+async def compression(ws, url):
+    # permessage-deflate (RFC 7692), websockets' default: agreed, then compressed text and binary
+    # both ways, whole and fragmented (RSV1 on the first frame only).
+    names = [e.name for e in ws.extensions]
+    if "permessage-deflate" not in names:
+        raise AssertionError("no permessage-deflate agreed (extensions %r)" % names)
+    text = json_text(8192)
+    await echo_text(ws, text)
+    await echo_binary(ws, json_text(20000).encode("ascii"))
+    await ws.send([text[:3000], text[3000:6000], text[6000:]])
+    await expect_text(ws, text)
+    await echo_text(ws, "small, sent uncompressed by a 1 KiB threshold")
+    return "extensions=%r" % [repr(e) for e in ws.extensions]
+
+
 async def fragmented_receive(ws, url):
     await ws.send("fragmented:hello fragmented world")
     await expect_text(ws, "hello fragmented world")
@@ -148,6 +172,7 @@ CASES = [
     ("size-1MiB", size_case(1024 * 1024), False),
     ("fragmented-send", fragmented_send, False),
     ("fragmented-receive", fragmented_receive, False),
+    ("compression", compression, False),
     ("ping-pong", ping_pong, False),
     ("server-ping", server_ping, False),
     ("close-by-client", close_by_client, False),

@@ -33,11 +33,13 @@ public sealed class FrameDecoder : IDisposable
     {
     }
 
+    /// <summary>A decoder that also accepts the RSV bits of a negotiated extension.</summary>
     /// <param name="role">Our role (§5.1).</param>
     /// <param name="maxFramePayload">The largest payload accepted (§10.4).</param>
     /// <param name="admission">Checks each header before its payload is taken.</param>
-    /// <param name="allowedRsv">RSV bits that a negotiated extension defines (§5.2); no extension is implemented yet.</param>
-    internal FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission, byte allowedRsv)
+    /// <param name="allowedRsv">RSV bits that a negotiated extension defines (§5.2): <see cref="PerMessageDeflate.Rsv1"/>
+    /// with permessage-deflate, which may then be set on the first frame of a data message only (RFC 7692 §6.1).</param>
+    public FrameDecoder(Role role, long maxFramePayload, IFrameAdmission? admission, byte allowedRsv)
     {
         _role = role;
         _maxFramePayload = Math.Min(maxFramePayload, Array.MaxLength);

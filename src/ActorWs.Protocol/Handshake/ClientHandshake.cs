@@ -7,8 +7,9 @@ namespace ActorWs.Protocol;
 /// on the server's answer (§4.1, "the client MUST validate the server's response").</summary>
 public sealed class ClientHandshake
 {
-    private ClientHandshake(string key, byte[] request, ImmutableArray<string> subprotocols)
+    private ClientHandshake(string key, byte[] request, ImmutableArray<string> subprotocols, PerMessageDeflateOptions? deflate)
     {
+        Deflate = deflate;
         Key = key;
         Request = request;
         ExpectedAccept = Handshake.ComputeAccept(key);
@@ -20,7 +21,8 @@ public sealed class ClientHandshake
     /// Upgrade, Connection, Sec-WebSocket-Key and Sec-WebSocket-Version (§4.1 items 4–7 and 9; a
     /// second one would make the request invalid, §4.2.1, §11.3.1), Sec-WebSocket-Protocol (the
     /// offered subprotocols, so that they are checked and the answer can be validated, §4.1),
-    /// Sec-WebSocket-Extensions (the core negotiates none, §9.1), Sec-WebSocket-Accept (a response
+    /// Sec-WebSocket-Extensions (the core writes the permessage-deflate offer and checks the answer
+    /// to it, §9.1, RFC 7692 §5), Sec-WebSocket-Accept (a response
     /// field, §11.3.3), Origin (the origin argument, §4.1 item 8) and Content-Length and
     /// Transfer-Encoding (the upgrade request has no content: bytes after its head are frames, §4.1).
     /// </summary>
@@ -40,6 +42,12 @@ public sealed class ClientHandshake
     /// <summary>The subprotocols offered, in order of preference (§4.1 item 10); empty for none.</summary>
     public IReadOnlyList<string> Subprotocols { get; }
 
+    /// <summary>What permessage-deflate was offered with (RFC 7692 §5.1); null when it was not offered.</summary>
+    public PerMessageDeflateOptions? Deflate { get; }
+
+    /// <summary>The Sec-WebSocket-Extensions value sent; null for none.</summary>
+    public string? ExtensionOffer => Deflate is null ? null : PerMessageDeflate.ClientOffer(Deflate);
+
     /// <summary>
     /// A request for a ws:// or wss:// URI with a fresh random key (§4.1). Throws an <see cref="ArgumentException"/>
     /// for another scheme or a fragment (§3), a subprotocol that is not a token or is given twice
@@ -53,8 +61,19 @@ public sealed class ClientHandshake
     /// <param name="subprotocols">The subprotocols to offer, most preferred first (§4.1 item 10, §1.9); null or empty for none.</param>
     /// <param name="headers">Extra header fields, in order (such as Authorization or Cookie, §4.1 item 12).</param>
     public static ClientHandshake Create(Uri uri, string? origin = null, IEnumerable<string>? subprotocols = null,
-        IEnumerable<KeyValuePair<string, string>>? headers = null)
+        IEnumerable<KeyValuePair<string, string>>? headers = null) => Create(uri, origin, subprotocols, headers, deflate: null);
+
+    /// <summary>As <see cref="Create(Uri, string?, IEnumerable{string}?, IEnumerable{KeyValuePair{string, string}}?)"/>,
+    /// offering permessage-deflate with <paramref name="deflate"/> (RFC 7692 §5.1, §7); null offers no extension.</summary>
+    /// <param name="uri">The ws:// URI (§3).</param>
+    /// <param name="origin">The Origin header (§4.1 item 8, §10.2); null for none.</param>
+    /// <param name="subprotocols">The subprotocols to offer, most preferred first; null or empty for none.</param>
+    /// <param name="headers">Extra header fields, in order.</param>
+    /// <param name="deflate">What to offer permessage-deflate with; null for no offer.</param>
+    public static ClientHandshake Create(Uri uri, string? origin, IEnumerable<string>? subprotocols,
+        IEnumerable<KeyValuePair<string, string>>? headers, PerMessageDeflateOptions? deflate)
     {
+        deflate?.Validate();
         // §3: "wss" is the same protocol over TLS; the TLS handshake is the transport's, before this request.
         if (uri.Scheme is not ("ws" or "wss" or "http" or "https"))
             throw new ArgumentException($"unsupported scheme '{uri.Scheme}': only ws:// and wss:// are supported", nameof(uri));
@@ -80,10 +99,12 @@ public sealed class ClientHandshake
         // §4.1 item 10, §1.9: one field, "chat, superchat".
         if (offered.Length > 0)
             sb.Append(ActorWs.Protocol.Subprotocols.HeaderName).Append(": ").Append(string.Join(", ", offered)).Append("\r\n");
+        if (deflate is not null)
+            sb.Append(WebSocketExtension.HeaderName).Append(": ").Append(PerMessageDeflate.ClientOffer(deflate)).Append("\r\n");
         foreach (var (name, value) in extra)
             sb.Append(name).Append(": ").Append(value).Append("\r\n");
         sb.Append("\r\n");
-        return new ClientHandshake(key, Encoding.ASCII.GetBytes(sb.ToString()), offered);
+        return new ClientHandshake(key, Encoding.ASCII.GetBytes(sb.ToString()), offered, deflate);
     }
 
     /// <summary>
@@ -112,8 +133,13 @@ public sealed class ClientHandshake
         var accept = response.Single("Sec-WebSocket-Accept", out _);
         if (accept != ExpectedAccept)
             return Fail(ViolationKind.AcceptMismatch, $"Sec-WebSocket-Accept '{accept ?? "(missing)"}' does not match the expected '{ExpectedAccept}' (RFC 6455 §4.1)");
-        if (response.Values(WebSocketExtension.HeaderName).Any())
-            return Fail(ViolationKind.UnrequestedExtension, "server selected an extension that was not requested (RFC 6455 §4.1)");
+        // §4.1 check 5, RFC 7692 §5.1: only the extension offered, with parameters that fit the offer.
+        var extensions = WebSocketExtension.ParseOffers(response.Values(WebSocketExtension.HeaderName));
+        if (!extensions.IsComplete)
+            return Fail(ViolationKind.UnrequestedExtension, extensions.Violation!.Reason);
+        var deflate = PerMessageDeflate.CheckResponse(extensions.Value!, Deflate);
+        if (!deflate.IsComplete)
+            return ProtocolResult<ValidatedResponse>.Fail(deflate.Violation!);
         var chosen = response.Headers.Values(ActorWs.Protocol.Subprotocols.HeaderName);
         if (chosen.Count > 0 && Subprotocols.Count == 0)
             return Fail(ViolationKind.UnrequestedSubprotocol, "server selected a subprotocol that was not requested (RFC 6455 §4.1)");
@@ -123,7 +149,7 @@ public sealed class ClientHandshake
         if (subprotocol is not null && !Subprotocols.Contains(subprotocol, StringComparer.Ordinal))
             return Fail(ViolationKind.UnrequestedSubprotocol,
                 $"server selected subprotocol '{HttpHead.Printable(subprotocol)}', not one of those offered ({string.Join(", ", Subprotocols)}) (RFC 6455 §4.1)");
-        return ProtocolResult<ValidatedResponse>.Complete(new ValidatedResponse(response, subprotocol));
+        return ProtocolResult<ValidatedResponse>.Complete(new ValidatedResponse(response, subprotocol) { Deflate = deflate.Value });
     }
 
     private static ProtocolResult<ValidatedResponse> Fail(ViolationKind kind, string reason) => ProtocolResult<ValidatedResponse>.Fail(kind, reason);
@@ -132,4 +158,8 @@ public sealed class ClientHandshake
 /// <summary>A server's 101 that the client validated (§4.1): the response head and the subprotocol agreed on.</summary>
 /// <param name="Head">The response head.</param>
 /// <param name="Subprotocol">The subprotocol the server chose from the offer; null for none (§4.1, §4.2.2).</param>
-public sealed record ValidatedResponse(HttpHead Head, string? Subprotocol);
+public sealed record ValidatedResponse(HttpHead Head, string? Subprotocol)
+{
+    /// <summary>The permessage-deflate agreement (RFC 7692 §7.1); null when the server accepted no extension.</summary>
+    public DeflateParameters? Deflate { get; init; }
+}

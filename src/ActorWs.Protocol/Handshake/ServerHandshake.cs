@@ -15,7 +15,7 @@ public static class ServerHandshake
     /// The fields of a 101 the core writes itself and an application may not add: Upgrade,
     /// Connection and Sec-WebSocket-Accept (§4.2.2 step 5), Sec-WebSocket-Protocol (only through
     /// the chosen subprotocol, which must be one the client offered, §4.2.2 /subprotocol/),
-    /// Sec-WebSocket-Extensions (the core negotiates none, §9.1: an extension the frames do not
+    /// Sec-WebSocket-Extensions (only the core negotiates, RFC 7692 §5: an extension the frames do not
     /// follow would break them) and Content-Length and Transfer-Encoding (a 101 has no content, RFC 9110 §8.6).
     /// </summary>
     public static IReadOnlyList<string> ReservedHeaders { get; } =
@@ -93,7 +93,7 @@ public static class ServerHandshake
 }
 
 /// <summary>
-/// A valid opening handshake (§4.2.1) waiting for the server's answer: <see cref="Accept"/> with
+/// A valid opening handshake (§4.2.1) waiting for the server's answer: <see cref="Accept(string?, IEnumerable{KeyValuePair{string, string}}?, PerMessageDeflateOptions?)"/> with
 /// the subprotocol chosen and any extra headers, or a <see cref="HandshakeRejection"/> (§4.2.2 item
 /// 4: the server may refuse for its own reasons, answering with an HTTP error).
 /// </summary>
@@ -127,8 +127,22 @@ public sealed class PendingUpgrade
     /// client did not offer (exact match, case included), a header name that is not a token, a value
     /// with CR, LF, NUL or another control character, or a <see cref="ServerHandshake.ReservedHeaders">reserved</see> name.
     /// </summary>
-    public AcceptedHandshake Accept(string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    public AcceptedHandshake Accept(string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? headers = null) =>
+        Accept(subprotocol, headers, deflate: null);
+
+    /// <summary>
+    /// As <see cref="Accept(string?, IEnumerable{KeyValuePair{string, string}}?)"/>, and with
+    /// <paramref name="deflate"/> the first permessage-deflate offer of the client it can accept
+    /// (RFC 7692 §5.1, <see cref="PerMessageDeflate.Accept"/>), answered in Sec-WebSocket-Extensions;
+    /// when none can be, or <paramref name="deflate"/> is null, no extension (the offers are declined).
+    /// </summary>
+    /// <param name="subprotocol">The subprotocol chosen from the client's offer; null for none.</param>
+    /// <param name="headers">Extra header fields.</param>
+    /// <param name="deflate">What the server agrees to for permessage-deflate; null declines every offer.</param>
+    public AcceptedHandshake Accept(string? subprotocol, IEnumerable<KeyValuePair<string, string>>? headers, PerMessageDeflateOptions? deflate)
     {
+        IReadOnlyList<string> declined = [];
+        var agreed = deflate is null ? null : PerMessageDeflate.Accept(Request.Extensions, deflate.Validate(), out declined);
         if (subprotocol is not null && !Request.Subprotocols.Contains(subprotocol, StringComparer.Ordinal))
             throw new ArgumentException(Request.Subprotocols.Count == 0
                 ? $"subprotocol '{HttpSyntax.Visible(subprotocol)}' chosen but the client offered none (RFC 6455 §4.2.2)"
@@ -138,8 +152,15 @@ public sealed class PendingUpgrade
         KeyValuePair<string, string>[] own = subprotocol is null
             ? [new("Upgrade", "websocket"), new("Connection", "Upgrade"), new("Sec-WebSocket-Accept", AcceptValue)]
             : [new("Upgrade", "websocket"), new("Connection", "Upgrade"), new("Sec-WebSocket-Accept", AcceptValue), new(Subprotocols.HeaderName, subprotocol)];
+        if (agreed is not null)
+            own = [.. own, new(WebSocketExtension.HeaderName, agreed.ToString())];
         var response = HttpResponse.Write(101, own, extra, default);
-        return new AcceptedHandshake(Request.Target, Key, AcceptValue, Request.Origin, response) { Subprotocol = subprotocol };
+        return new AcceptedHandshake(Request.Target, Key, AcceptValue, Request.Origin, response)
+        {
+            Subprotocol = subprotocol,
+            Deflate = agreed,
+            DeclinedOffers = declined,
+        };
     }
 }
 
@@ -148,4 +169,10 @@ public sealed record AcceptedHandshake(string Target, string Key, string Accept,
 {
     /// <summary>The subprotocol agreed on, sent in the response's Sec-WebSocket-Protocol; null for none (§4.2.2).</summary>
     public string? Subprotocol { get; init; }
+
+    /// <summary>The permessage-deflate agreement sent in Sec-WebSocket-Extensions (RFC 7692 §7.1); null for none.</summary>
+    public DeflateParameters? Deflate { get; init; }
+
+    /// <summary>Why permessage-deflate offers were declined, one line each (for the log); empty when none was.</summary>
+    public IReadOnlyList<string> DeclinedOffers { get; init; } = [];
 }

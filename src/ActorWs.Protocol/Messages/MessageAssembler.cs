@@ -31,11 +31,33 @@ public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
 /// (<see cref="AdmitPayload"/>), chunk by chunk before the frame is complete.
 /// </summary>
 /// <remarks>Every data frame the assembler admits must then be passed to <see cref="Add"/>, which
-/// validates only the bytes of it that <see cref="AdmitPayload"/> has not already seen.</remarks>
-public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IFrameAdmission, IDisposable
+/// validates only the bytes of it that <see cref="AdmitPayload"/> has not already seen. With
+/// permessage-deflate (RFC 7692), a message whose first frame has RSV1 set is inflated frame by
+/// frame as it is added: the size limit applies to the inflated bytes, checked while inflating
+/// (a bomb fails with 1009 without a byte allocated past the limit), and text is validated on the
+/// inflated bytes, never on the compressed ones.</remarks>
+public sealed class MessageAssembler : IFrameAdmission, IDisposable
 {
-    private readonly long _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
-    private readonly int _maxFragments = maxFragments;
+    private readonly long _maxMessageSize;
+    private readonly int _maxFragments;
+    private readonly MessageInflater? _inflater;
+
+    /// <summary>An assembler for messages of at most <paramref name="maxMessageSize"/> bytes in at most <paramref name="maxFragments"/> frames.</summary>
+    public MessageAssembler(long maxMessageSize, int maxFragments)
+        : this(maxMessageSize, maxFragments, inflater: null)
+    {
+    }
+
+    /// <summary>An assembler that also takes compressed messages (RFC 7692 §6), inflated by
+    /// <paramref name="inflater"/>, which it then owns; null for none (no extension negotiated).</summary>
+    public MessageAssembler(long maxMessageSize, int maxFragments, MessageInflater? inflater)
+    {
+        _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
+        _maxFragments = maxFragments;
+        _inflater = inflater;
+    }
+
+    private bool _compressed; // the message being assembled is compressed (RSV1 on its first frame)
 
     private MessageType? _current;
     private byte[]? _buffer;
@@ -50,20 +72,34 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     /// <summary>Checks a header before its payload is taken: continuation rules (§5.4) and the limits on size and fragments (§10.4).</summary>
     public ProtocolViolation? Admit(in FrameHeader header)
     {
+        // RFC 7692 §6.1: RSV1 ("Per-Message Compressed") only on the first frame of a data message.
+        if ((header.Rsv & PerMessageDeflate.Rsv1) != 0 && (header.Opcode.IsControl() || header.Opcode == Opcode.Continuation))
+            return _inflater is null
+                ? new(ViolationKind.ReservedBitsSet, "RSV1 set with no extension negotiated (§5.2)")
+                : new(ViolationKind.MisplacedCompressionBit, $"RSV1 set on a {header.Opcode.Name()} frame: only the first frame of a data message may be compressed (RFC 7692 §6.1)");
         if (header.Opcode.IsControl())
             return null;
+        bool compressed;
         if (header.Opcode == Opcode.Continuation)
         {
             if (_current is null)
                 return new(ViolationKind.UnexpectedContinuation, "continuation frame with no message to continue (§5.4)");
+            compressed = _compressed;
         }
         else if (_current is not null)
         {
             return new(ViolationKind.DataFrameInsideMessage, $"new {header.Opcode.Name()} frame inside a fragmented message (§5.4)");
         }
+        else
+        {
+            compressed = (header.Rsv & PerMessageDeflate.Rsv1) != 0;
+            if (compressed && _inflater is null)
+                return new(ViolationKind.ReservedBitsSet, "RSV1 set with no extension negotiated (§5.2)");
+        }
 
+        // A compressed message's size is its inflated size, checked while it is inflated.
         long total = (_current is null ? 0 : _length) + header.PayloadLength;
-        if (total > _maxMessageSize)
+        if (!compressed && total > _maxMessageSize)
             return new(ViolationKind.MessageTooBig, $"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
         if (!header.Fin || _current is not null)
         {
@@ -83,7 +119,9 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     public ProtocolViolation? AdmitPayload(in FrameHeader header, ReadOnlySpan<byte> part)
     {
         bool text = header.Opcode == Opcode.Text || (header.Opcode == Opcode.Continuation && _current == MessageType.Text);
-        if (!text)
+        // Compressed text is validated once inflated (RFC 7692 §6: the payload is DEFLATE data).
+        bool compressed = header.Opcode == Opcode.Continuation ? _compressed : (header.Rsv & PerMessageDeflate.Rsv1) != 0;
+        if (!text || compressed)
             return null;
         if (header.Opcode == Opcode.Text && _validatedOfFrame == 0)
             _utf8.Reset(); // a Text frame starts a message (Admit refuses one inside another, §5.4)
@@ -114,6 +152,9 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
             return Fail();
         if (header.Opcode.IsControl())
             throw new ArgumentException("control frames are not part of a message", nameof(header));
+
+        if (_current is null ? (header.Rsv & PerMessageDeflate.Rsv1) != 0 : _compressed)
+            return AssembleCompressed(header, payload, out message, out violation);
 
         if (_current is null && header.Fin)
         {
@@ -153,11 +194,96 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
         return ProtocolStatus.Complete;
     }
 
+    /// <summary>A frame of a compressed message (RFC 7692 §7.2.2): its payload inflated onto the
+    /// message so far; the final one also inflates the removed trailer <c>00 00 ff ff</c>.</summary>
+    private ProtocolStatus AssembleCompressed(in FrameHeader header, ReadOnlySpan<byte> payload, out Message message, out ProtocolViolation? violation)
+    {
+        message = default;
+        if (_current is null)
+        {
+            _current = (MessageType)header.Opcode;
+            _compressed = true;
+            _length = 0;
+            _fragments = 0;
+            _utf8.Reset();
+        }
+        _fragments++;
+        violation = Inflate(payload) ?? (header.Fin ? Inflate(MessageInflater.Trailer) : null);
+        if (violation is null && header.Fin && _current == MessageType.Text && !_utf8.Feed([], isFinal: true))
+            violation = InvalidText();
+        if (violation is not null)
+            return Fail();
+        if (!header.Fin)
+            return ProtocolStatus.NeedMoreData;
+        _inflater!.EndMessage();
+        message = new Message(_current.Value, _buffer is null ? [] : _buffer.AsSpan(0, _length));
+        _current = null;
+        _compressed = false;
+        return ProtocolStatus.Complete;
+    }
+
+    /// <summary>Inflates <paramref name="compressed"/> onto the message, never past the size limit:
+    /// the buffer grows at most to the limit, and output beyond it is a 1009 (§10.4) found by
+    /// asking for one byte more, so a bomb costs no more memory than a message at the limit.</summary>
+    private ProtocolViolation? Inflate(ReadOnlySpan<byte> compressed)
+    {
+        var inflater = _inflater!;
+        while (true)
+        {
+            compressed = compressed[inflater.Feed(compressed)..];
+            while (true)
+            {
+                int room = Room();
+                if (room == 0)
+                {
+                    Span<byte> probe = stackalloc byte[1];
+                    int beyond = inflater.Read(probe, out var bad);
+                    if (bad is not null)
+                        return bad;
+                    if (beyond > 0)
+                        return new(ViolationKind.MessageTooBig, $"compressed message inflates to more than the limit of {_maxMessageSize} bytes (§10.4, RFC 7692 §8.1)");
+                    break;
+                }
+                int start = _length;
+                int produced = inflater.Read(_buffer!.AsSpan(_length, room), out var invalid);
+                if (invalid is not null)
+                    return invalid;
+                if (produced == 0)
+                    break;
+                _length += produced;
+                // §8.1: text is validated as it is inflated, so invalid text fails before the message ends.
+                if (_current == MessageType.Text && !_utf8.Feed(_buffer!.AsSpan(start, produced), isFinal: false))
+                    return InvalidText();
+            }
+            if (compressed.IsEmpty)
+                return null;
+        }
+    }
+
+    /// <summary>Free space after the message in its buffer, grown geometrically up to the size limit; 0 at the limit.</summary>
+    private int Room()
+    {
+        if (_buffer is not null && _buffer.Length > _length)
+            return (int)Math.Min(_buffer.Length - _length, _maxMessageSize - _length);
+        if (_length >= _maxMessageSize)
+            return 0;
+        Grow(_length + 1);
+        return (int)Math.Min(_buffer!.Length - _length, _maxMessageSize - _length);
+    }
+
     private static ProtocolViolation InvalidText() => new(ViolationKind.InvalidUtf8Text, "text message is not valid UTF-8 (§8.1)");
 
     private void Append(ReadOnlySpan<byte> payload)
     {
         int needed = _length + payload.Length;
+        Grow(needed);
+        payload.CopyTo(_buffer.AsSpan(_length));
+        _length = needed;
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_buffer))]
+    private void Grow(int needed)
+    {
         if (_buffer is null || _buffer.Length < needed)
         {
             // Grow geometrically, but never past the limit (already checked in Admit).
@@ -170,12 +296,13 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
             }
             _buffer = grown;
         }
-        payload.CopyTo(_buffer.AsSpan(_length));
-        _length = needed;
     }
 
     private ProtocolStatus Fail()
     {
+        if (_compressed)
+            _inflater!.Release(); // its state is mid-message; the connection is failing anyway
+        _compressed = false;
         _current = null;
         return ProtocolStatus.Violation;
     }
@@ -194,6 +321,8 @@ public sealed class MessageAssembler(long maxMessageSize, int maxFragments) : IF
     public void Dispose()
     {
         _current = null;
+        _compressed = false;
         ReleaseBuffers();
+        _inflater?.Dispose();
     }
 }

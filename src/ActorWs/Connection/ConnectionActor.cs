@@ -248,10 +248,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         // Order matters only for the references each child needs. The writer and the handler keep
         // Akka's default mailbox, whose reused segments cost nothing per message; the others see a
         // message per TCP read or per event, and an idle connection is cheaper on LeanMailbox.
-        _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace), "writer");
+        _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace, opened.Deflate), "writer");
         _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _handler, _trace).UseLeanMailbox(Context.System), "close");
         _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace).UseLeanMailbox(Context.System), "pinger");
-        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace).UseLeanMailbox(Context.System), "reader");
+        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace, opened.Deflate).UseLeanMailbox(Context.System), "reader");
         // Only the close coordinator's end matters here (the others' failures come through
         // supervision); every watch costs an idle connection two small tables.
         Context.Watch(_closer);
@@ -265,6 +265,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         {
             Request = opened.Request,
             Subprotocol = opened.Subprotocol,
+            Extensions = opened.Deflate is { } deflate ? [deflate.ToExtension()] : [],
             State = opened.State,
         });
         if (!opened.Leftover.IsEmpty)

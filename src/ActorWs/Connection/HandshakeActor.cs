@@ -17,7 +17,11 @@ namespace ActorWs.Connection;
 internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 {
     /// <summary>The connection is OPEN, with what was agreed.</summary>
-    public sealed record Succeeded(string Path, ByteString Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State);
+    public sealed record Succeeded(string Path, ByteString Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State)
+    {
+        /// <summary>The permessage-deflate agreement (RFC 7692 §7.1); null for none.</summary>
+        public DeflateParameters? Deflate { get; init; }
+    }
     /// <summary>The handshake ended without an upgrade; for a server, <paramref name="Status"/> is the
     /// HTTP status already sent (an error, or a plain answer), for a client the one the server refused with.</summary>
     public sealed record Failed(string Reason, int? Status, HandshakeFailedException? Error = null)
@@ -80,6 +84,8 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         _trace.KeyDrawn(_client.Key);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(_client.Request)));
         _trace.RequestSent(_client.Request, _client.Subprotocols);
+        if (_client.ExtensionOffer is { } offer)
+            _trace.DeflateOffered(offer);
     }
 
     protected override void PostStop()
@@ -215,7 +221,7 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         AcceptedHandshake accepted;
         try
         {
-            accepted = pending.Accept(subprotocol, decision.Headers);
+            accepted = pending.Accept(subprotocol, decision.Headers, _settings.Compression);
         }
         catch (ArgumentException e)
         {
@@ -228,8 +234,9 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
             _trace.DecisionMade($"accepted{(accepted.Subprotocol is null ? "" : $" with subprotocol '{accepted.Subprotocol}'")}{(decision.State is null ? "" : $", with a {decision.State.GetType().Name} for the handler")}");
         _trace.KeyAccepted(accepted.Key, accepted.Accept);
         _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
+        _trace.DeflateNegotiated(accepted.Deflate, accepted.DeclinedOffers, offered: pending.Request.Extensions.Any(e => e.Name.Equals(PerMessageDeflate.Name, StringComparison.OrdinalIgnoreCase)));
         _trace.SwitchingProtocolsSent(accepted.Response.Length, pending.Request.Subprotocols, accepted.Subprotocol);
-        Succeed(new Succeeded(accepted.Target, leftover, pending.Request, accepted.Subprotocol, decision.Handler, decision.State));
+        Succeed(new Succeeded(accepted.Target, leftover, pending.Request, accepted.Subprotocol, decision.Handler, decision.State) { Deflate = accepted.Deflate });
     }
 
     // ------------------------------------------------------------------ client (§4.1)
@@ -241,7 +248,8 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         if (validated.IsComplete)
         {
             _trace.AcceptVerified(_client.ExpectedAccept, _client.Subprotocols, validated.Value.Subprotocol);
-            Succeed(new Succeeded("", leftover, null, validated.Value.Subprotocol, null, null));
+            _trace.DeflateNegotiated(validated.Value.Deflate, [], offered: _client.Deflate is not null);
+            Succeed(new Succeeded("", leftover, null, validated.Value.Subprotocol, null, null) { Deflate = validated.Value.Deflate });
             return;
         }
         var violation = validated.Violation!;

@@ -39,7 +39,11 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
 
     private readonly KeyValuePair<string, object?> _roleTag;
 
-    public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace)
+    private long _compressedBytes; // the wire bytes of the compressed message being received, for the trace
+    private bool _inCompressed;
+
+    public ReaderActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace,
+        DeflateParameters? deflate)
     {
         _roleTag = WebSocketMetrics.RoleTag(role);
         _tcp = tcp;
@@ -51,8 +55,12 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         _pinger = pinger;
         _closer = closer;
         _trace = trace;
-        _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments);
-        _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler);
+        // RFC 7692: with permessage-deflate RSV1 marks a compressed message; our decompressor keeps its
+        // window between messages unless the peer's compressor resets for each (§7.1.1).
+        var peer = role == Role.Server ? Role.Client : Role.Server;
+        _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments,
+            deflate is null ? null : new MessageInflater(contextTakeover: !deflate.NoContextTakeover(peer)));
+        _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler, deflate is null ? (byte)0 : PerMessageDeflate.Rsv1);
     }
 
     protected override void OnReceive(object message)
@@ -81,8 +89,9 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         }
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace) =>
-        Akka.Actor.Props.Create(() => new ReaderActor(role, settings, tcp, handler, writer, pinger, closer, trace));
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef writer, IActorRef pinger, IActorRef closer, LifecycleTrace trace,
+        DeflateParameters? deflate = null) =>
+        Akka.Actor.Props.Create(() => new ReaderActor(role, settings, tcp, handler, writer, pinger, closer, trace, deflate));
 
     protected override void PostStop()
     {
@@ -157,12 +166,20 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
                 return;
         }
 
+        if (frame.Opcode != Opcode.Continuation)
+        {
+            _inCompressed = (frame.Header.Rsv & PerMessageDeflate.Rsv1) != 0;
+            _compressedBytes = 0;
+        }
+        _compressedBytes += frame.Payload.Length;
         var assembled = _assembler.Add(frame.Header, frame.Payload);
         if (assembled.Violation is { } invalid)
             throw new WebSocketProtocolException(invalid);
         if (assembled.Status == ProtocolStatus.NeedMoreData)
             return;
         var message = assembled.Value;
+        if (_inCompressed)
+            _trace.MessageInflated(_compressedBytes, message.Payload.Length);
         if (message.Type == MessageType.Text)
         {
             var text = Encoding.UTF8.GetString(message.Payload);

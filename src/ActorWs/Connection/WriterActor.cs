@@ -12,7 +12,9 @@ namespace ActorWs.Connection;
 /// frames that come meanwhile are encoded into one pending buffer and go out together on the
 /// ack, so a busy connection makes few, large writes. The socket's own queue is unbounded, so the
 /// bound is kept here: the handler hears <see cref="SendBufferHigh"/> past the high watermark,
-/// and past the hard limit the connection fails with 1008.
+/// and past the hard limit the connection fails with 1008. With permessage-deflate, a data message
+/// of at least <c>compression.threshold</c> bytes goes out compressed in one frame with RSV1 set
+/// (RFC 7692 §6, §7.2.1); control frames never are (§6.1).
 /// </summary>
 internal sealed class WriterActor : UntypedActor
 {
@@ -54,9 +56,18 @@ internal sealed class WriterActor : UntypedActor
     private bool _aboveHighWatermark;
     private bool _flushScheduled;
     private readonly KeyValuePair<string, object?> _roleTag;
+    private readonly MessageDeflater? _deflater;
+    private readonly int _compressionThreshold;
 
-    public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace)
+    public WriterActor(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace, DeflateParameters? deflate)
     {
+        if (deflate is not null)
+        {
+            var options = settings.Compression ?? PerMessageDeflateOptions.Default;
+            // §7.1.1: our compressor keeps its window only if we chose to and the agreement allows it.
+            _deflater = new MessageDeflater(options.Level, options.ContextTakeover && !deflate.NoContextTakeover(role));
+            _compressionThreshold = Math.Max(1, options.Threshold); // an empty message is never worth a compressor
+        }
         _roleTag = WebSocketMetrics.RoleTag(role);
         _mask = role == Role.Client; // §5.1: a client masks every frame, a server none
         _settings = settings;
@@ -75,7 +86,10 @@ internal sealed class WriterActor : UntypedActor
                 break;
             case SendBinary m:
                 WebSocketMetrics.Sent(_roleTag, m.Data.Length);
-                SendData(Opcode.Binary, m.Data);
+                if (ShouldCompress(m.Data.Length))
+                    SendCompressed(Opcode.Binary, m.Data);
+                else
+                    SendData(Opcode.Binary, m.Data);
                 break;
             case FlushPending:
                 _flushScheduled = false;
@@ -111,11 +125,13 @@ internal sealed class WriterActor : UntypedActor
         }
     }
 
-    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace) =>
-        Akka.Actor.Props.Create(() => new WriterActor(role, settings, tcp, handler, closer, trace));
+    public static Props Props(Role role, WebSocketSettings settings, IActorRef tcp, IActorRef handler, IActorRef closer, LifecycleTrace trace,
+        DeflateParameters? deflate = null) =>
+        Akka.Actor.Props.Create(() => new WriterActor(role, settings, tcp, handler, closer, trace, deflate));
 
     protected override void PostStop()
     {
+        _deflater?.Dispose();
         if (_pending is not null)
             PayloadBuffers.Return(_pending);
         // A buffer still in flight may still be read by the socket: leave it to the GC rather than the pool.
@@ -131,6 +147,19 @@ internal sealed class WriterActor : UntypedActor
         _trace.TextSent(text);
         int length = Encoding.UTF8.GetByteCount(text);
         WebSocketMetrics.Sent(_roleTag, length);
+        if (ShouldCompress(length))
+        {
+            var utf8 = PayloadBuffers.Rent(length);
+            try
+            {
+                SendCompressed(opcode, utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, utf8)));
+            }
+            finally
+            {
+                PayloadBuffers.Return(utf8);
+            }
+            return;
+        }
         var frame = Reserve(opcode, length, out var header);
         Encoding.UTF8.GetBytes(text, frame[^length..]);
         Commit(frame, header, length);
@@ -143,6 +172,28 @@ internal sealed class WriterActor : UntypedActor
         var frame = Reserve(opcode, data.Length, out var header);
         data.CopyTo(frame[^data.Length..]);
         Commit(frame, header, data.Length);
+    }
+
+    private bool ShouldCompress(int length) => _deflater is not null && length >= _compressionThreshold;
+
+    /// <summary>A whole data message compressed into one frame with RSV1 set (RFC 7692 §7.2.1: the
+    /// sync flush's 00 00 ff ff removed by the deflater).</summary>
+    private void SendCompressed(Opcode opcode, ReadOnlySpan<byte> message)
+    {
+        if (RefuseAfterClose(opcode))
+            return;
+        var compressed = _deflater!.Compress(message, out int length);
+        try
+        {
+            _trace.MessageCompressed(opcode, message.Length, length);
+            var frame = Reserve(opcode, length, out var header, PerMessageDeflate.Rsv1);
+            compressed.AsSpan(0, length).CopyTo(frame[^length..]);
+            Commit(frame, header, length);
+        }
+        finally
+        {
+            PayloadBuffers.Return(compressed);
+        }
     }
 
     private void SendControl(Opcode opcode, ReadOnlySpan<byte> payload)
@@ -173,9 +224,9 @@ internal sealed class WriterActor : UntypedActor
     }
 
     /// <summary>Room for one whole frame at the end of the pending buffer, header already written.</summary>
-    private Span<byte> Reserve(Opcode opcode, int payloadLength, out FrameHeader header)
+    private Span<byte> Reserve(Opcode opcode, int payloadLength, out FrameHeader header, byte rsv = 0)
     {
-        header = new FrameHeader(true, 0, opcode, _mask, payloadLength, _mask ? Masking.NewKey() : 0);
+        header = new FrameHeader(true, rsv, opcode, _mask, payloadLength, _mask ? Masking.NewKey() : 0);
         int frameLength = header.EncodedLength + payloadLength;
         EnsurePending(frameLength);
         var frame = _pending.AsSpan(_pendingLength, frameLength);

@@ -187,6 +187,43 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     private static string Offer(IReadOnlyList<string> subprotocols) =>
         subprotocols.Count == 0 ? "" : $", subprotocols offered: {string.Join(", ", subprotocols)}";
 
+    /// <summary>The client's permessage-deflate offer (RFC 7692 §5.1), sent in its request.</summary>
+    public void DeflateOffered(string offer)
+    {
+        if (Enabled)
+            Emit(Direction.Sent, TraceCategory.Handshake, $"Sec-WebSocket-Extensions: {offer} (permessage-deflate offered, RFC 7692 §5.1)");
+    }
+
+    /// <summary>The permessage-deflate agreement (RFC 7692 §7.1), or none, and why offers were declined.</summary>
+    public void DeflateNegotiated(DeflateParameters? agreed, IReadOnlyList<string> declined, bool offered)
+    {
+        if (!Enabled)
+            return;
+        foreach (var why in declined)
+            Emit(Direction.Local, TraceCategory.Handshake, $"permessage-deflate offer declined: {why}");
+        if (agreed is not null)
+            Emit(Direction.Local, TraceCategory.Handshake, $"permessage-deflate agreed: {agreed} (RFC 7692 §7.1)",
+                new() { ["extension"] = agreed.ToString() });
+        else if (offered)
+            Emit(Direction.Local, TraceCategory.Handshake, "permessage-deflate not agreed: messages go uncompressed");
+    }
+
+    /// <summary>A message compressed before framing (RFC 7692 §7.2.1).</summary>
+    public void MessageCompressed(Opcode opcode, int uncompressed, int compressed)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Frame, $"{opcode.Name()} message compressed: {uncompressed} -> {compressed} bytes (RSV1, RFC 7692 §7.2.1)",
+                new() { ["uncompressed"] = uncompressed, ["compressed"] = compressed });
+    }
+
+    /// <summary>A compressed message inflated on receipt (RFC 7692 §7.2.2).</summary>
+    public void MessageInflated(long compressed, int inflated)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Frame, $"message inflated: {compressed} -> {inflated} bytes (RFC 7692 §7.2.2)",
+                new() { ["compressed"] = compressed, ["uncompressed"] = inflated });
+    }
+
     public void RequestReceived(int bytes)
     {
         if (Enabled)
@@ -311,7 +348,7 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     public void FrameSent(in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         if (Enabled)
-            Emit(Direction.Sent, TraceCategory.Frame, $"opcode={header.Opcode.Name()} len={payload.Length}{(header.Masked ? " MASKED=1" : "")}", FrameFacts(header, payload));
+            Emit(Direction.Sent, TraceCategory.Frame, $"opcode={header.Opcode.Name()}{((header.Rsv & PerMessageDeflate.Rsv1) != 0 ? " RSV1=1" : "")} len={payload.Length}{(header.Masked ? " MASKED=1" : "")}", FrameFacts(header, payload));
     }
 
     private static Dictionary<string, object> FrameFacts(in FrameHeader header, ReadOnlySpan<byte> payload) => new()
@@ -464,8 +501,10 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
         var sb = new StringBuilder();
         sb.Append("opcode=").Append(header.Opcode.Name())
           .Append(" fin=").Append(header.Fin ? 1 : 0)
-          .Append(" masked=").Append(header.Masked ? 1 : 0)
-          .Append(" len=").Append(header.PayloadLength);
+          .Append(" masked=").Append(header.Masked ? 1 : 0);
+        if (header.Rsv != 0) // RSV1: a compressed message (RFC 7692 §6)
+            sb.Append(" rsv1=").Append((header.Rsv & PerMessageDeflate.Rsv1) != 0 ? 1 : 0);
+        sb.Append(" len=").Append(header.PayloadLength);
         if (payload.Length > 0)
             sb.Append(" payload=").Append(Preview(payload, 20));
         return sb.ToString();

@@ -22,6 +22,7 @@ public abstract class ClientInteropTests(PeerKind kind)
         public required IActorRef Client { get; init; }
         public required IActorRef Connection { get; init; }
         public required string Name { get; init; }
+        public required Opened Opened { get; init; }
 
         public void Send(object command) => Connection.Tell(command);
 
@@ -49,7 +50,7 @@ public abstract class ClientInteropTests(PeerKind kind)
         {
             var opened = await events.NextAsync<Opened>(Timeout);
             Assert.Equal(Role.Client, opened.Role);
-            return new Session { Peer = peer, Events = events, Client = client, Connection = opened.Connection, Name = name };
+            return new Session { Peer = peer, Events = events, Client = client, Connection = opened.Connection, Name = name, Opened = opened };
         }
         catch
         {
@@ -128,6 +129,41 @@ public abstract class ClientInteropTests(PeerKind kind)
         }
 
         public void Dispose() => _subscriber.Tell(PoisonPill.Instance);
+    }
+
+    [Fact]
+    public async Task Compressed_text_and_binary_flow_both_ways_whole_and_fragmented()
+    {
+        // Both peers' servers have permessage-deflate on (RFC 7692): ws with a 1 KiB threshold,
+        // websockets for every message, with a 12-bit window of its own (which a 15-bit inflater reads).
+        await using var s = await OpenAsync(TestSystem.Settings with { TraceLifecycle = true });
+        Assert.Equal(PerMessageDeflate.Name, Assert.Single(s.Opened.Extensions).Name);
+        var compressedReads = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var tap = LifecycleTap.Subscribe(TestSystem.System, e =>
+        {
+            if (e.Connection == s.Name && e.Direction == Direction.Received && e.Category == TraceCategory.Frame && e.Message.Contains(" rsv1=1 "))
+                compressedReads.Writer.TryWrite(e.Message);
+        });
+        try
+        {
+            var json = string.Concat(Enumerable.Range(0, 400).Select(i => "{\"id\":" + i + ",\"user\":\"name" + (i % 37) + "\"},"));
+            s.Send(new SendText(json));
+            Assert.Equal(json, await s.NextTextAsync());
+            var blob = System.Text.Encoding.ASCII.GetBytes(json + json);
+            s.Send(new SendBinary(blob));
+            Assert.Equal(blob, await s.NextBinaryAsync());
+            // The peer sends it back as 3 fragments, compressed: RSV1 on the first only (§6.1).
+            s.Send(new SendText("fragmented:" + json));
+            Assert.Equal(json, await s.NextTextAsync());
+            // The peer compressed what it sent: the reader saw RSV1 on (at least) the three messages' first frames.
+            using var cts = new CancellationTokenSource(Timeout);
+            for (int i = 0; i < 3; i++)
+                await compressedReads.Reader.ReadAsync(cts.Token);
+        }
+        finally
+        {
+            tap.Tell(PoisonPill.Instance);
+        }
     }
 
     [Fact]

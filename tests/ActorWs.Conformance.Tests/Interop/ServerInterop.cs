@@ -19,7 +19,7 @@ public static class ServerInterop
     [
         "text-ascii", "text-utf8", "binary-256",
         "size-0", "size-125", "size-126", "size-65535", "size-65536", "size-1MiB",
-        "fragmented-send", "ping-pong", "server-ping", "close-by-client", "close-by-server",
+        "fragmented-send", "compression", "ping-pong", "server-ping", "close-by-client", "close-by-server",
     ];
 
     public static TheoryData<string> Cases()
