@@ -8,17 +8,24 @@
 # Scenarios 6-8 are 2-4 over TLS (wss://, a self-signed certificate the demo writes into bench/bin/tls;
 # the load tool accepts it): ActorWs and Kestrel only (the TCP echo has no TLS).
 #
+# Scenarios 9-10 are permessage-deflate (RFC 7692), ActorWs beside Node ws with perMessageDeflate
+# (tests/interop/node-echo-server.js): 9 a 4 KiB JSON-like echo, 10 memory per idle connection with
+# deflate negotiated. Their load tool is a Node ws client (bench/deflate/echo-load.js, idle-load.js),
+# the same for both servers, so bytes on the wire compare the servers' compression, not two clients'.
+# They need node and tests/interop/node_modules (bash .ci/install-peers.sh).
+#
 # Env: ACTORWS_SERVER_CMD  server command, {port} is replaced; for 6-8 it gets --tls-cert/--tls-key
 #                          (default: dotnet bench/bin/ActorWs.Demo/ActorWs.Demo.dll serve --port {port};
 #                           if that dll is missing, KestrelEcho stands in and the output says so)
 #      ROUNDS (3)  WARMUP (20 s)  DURATION (5 s)  IDLE_CONNS (10000)  RATE_CONNS (1000)
-#      SCENARIOS ("1 2 3 4 5 6 7 8")  PORT_BASE (21000)  SKIP_BUILD (unset)
+#      SCENARIOS ("1 2 3 4 5 6 7 8 9 10")  PORT_BASE (21000)  SKIP_BUILD (unset)
+#      DEFLATE_IDLE_CONNS (2000: scenario 10; Node ws keeps ~250 KiB of zlib state per connection)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 COMMAND_LINE=""
-for v in ACTORWS_SERVER_CMD ROUNDS WARMUP DURATION IDLE_CONNS RATE_CONNS SCENARIOS PORT_BASE SKIP_BUILD; do
+for v in ACTORWS_SERVER_CMD ROUNDS WARMUP DURATION IDLE_CONNS RATE_CONNS DEFLATE_IDLE_CONNS SCENARIOS PORT_BASE SKIP_BUILD; do
   [[ -n "${!v:-}" ]] && COMMAND_LINE+="$v=$(printf '%q' "${!v}") "
 done
 COMMAND_LINE+="bench/run.sh"
@@ -31,7 +38,8 @@ WARMUP="${WARMUP:-20}"
 DURATION="${DURATION:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 RATE_CONNS="${RATE_CONNS:-1000}"
-SCENARIOS="${SCENARIOS:-1 2 3 4 5 6 7 8}"
+SCENARIOS="${SCENARIOS:-1 2 3 4 5 6 7 8 9 10}"
+DEFLATE_IDLE_CONNS="${DEFLATE_IDLE_CONNS:-2000}"
 PORT="${PORT_BASE:-21000}"
 BIN="bench/bin"
 RESULTS="bench/results"
@@ -87,6 +95,15 @@ else
 fi
 LOAD="dotnet $BIN/ActorWs.Load/ActorWs.Load.dll"
 
+# ---------------------------------------------------------------- permessage-deflate (scenarios 9-10)
+# Node ws echo server with perMessageDeflate ({ threshold: 1024 }, context takeover both ways: ws's defaults)
+NODE_WS_CMD="node tests/interop/node-echo-server.js {port}"
+is_deflate() { [[ "$1" == 9 || "$1" == 10 ]]; }
+if [[ " $SCENARIOS " =~ \ (9|10)\  ]]; then
+  command -v node >/dev/null || die "scenarios 9-10 need node"
+  [[ -d tests/interop/node_modules/ws ]] || die "scenarios 9-10 need tests/interop/node_modules/ws: run bash .ci/install-peers.sh"
+fi
+
 # ---------------------------------------------------------------- TLS (scenarios 6-8)
 TLS_DIR="$BIN/tls"
 TLS_ARGS="--tls-cert $TLS_DIR/cert.pem --tls-key $TLS_DIR/key.pem"
@@ -127,6 +144,7 @@ start_server() {
     actorws) tmpl="$ACTORWS_CMD" ;;
     kestrel) tmpl="$KESTREL_CMD" ;;
     tcp-raw) tmpl="$TCP_CMD" ;;
+    node-ws) tmpl="$NODE_WS_CMD" ;;
   esac
   PORT=$((PORT + 1)); while port_in_use "$PORT"; do PORT=$((PORT + 1)); done
   SERVER_PORT="$PORT"
@@ -155,6 +173,8 @@ scenario_title() {
     4) echo "$IDLE_CONNS idle conns: server RSS" ;;
     5) echo "$RATE_CONNS conns x 1 msg/s (fan-in)" ;;
     6|7|8) echo "TLS: $(scenario_title $(($1 - 4)))" ;;
+    9) echo "deflate: 16 conns, 4 in flight, 4 KiB JSON text" ;;
+    10) echo "deflate: $DEFLATE_IDLE_CONNS idle conns: server RSS" ;;
   esac
 }
 scenario_args() {
@@ -165,23 +185,36 @@ scenario_args() {
     4) echo "idle --connections $IDLE_CONNS --pid {pid}" ;;
     5) echo "rate --connections $RATE_CONNS --rate 1 --warmup $WARMUP --duration $DURATION --pid {pid}" ;;
     6|7|8) scenario_args $(($1 - 4)) ;;
+    # 4 KiB: above both sides' 1024-byte threshold, so every message is compressed in both directions
+    9) echo "--connections 16 --inflight 4 --size 4096 --threshold 1024 --warmup $WARMUP --duration $DURATION --pid {pid}" ;;
+    10) echo "--connections $DEFLATE_IDLE_CONNS --settle 5 --pid {pid}" ;;
+  esac
+}
+# the load command of a scenario (9-10: a Node ws client, deflate offered)
+scenario_load() {
+  case "$1" in
+    9) echo "node bench/deflate/echo-load.js" ;;
+    10) echo "node bench/deflate/idle-load.js" ;;
+    *) echo "$LOAD" ;;
   esac
 }
 scenario_servers() {
   case "$1" in
     1|2|3) echo "actorws kestrel tcp-raw" ;;
+    9|10) echo "actorws node-ws" ;;
     *) echo "actorws kestrel" ;;
   esac
 }
 scenario_timeout() {
   case "$1" in
     4|8) echo $((180 + IDLE_CONNS / 100)) ;;
+    10) echo $((120 + DEFLATE_IDLE_CONNS / 100)) ;;
     *) echo "$(python3 -c "print(int($WARMUP + $DURATION + 60))")" ;;
   esac
 }
 
 run_one() { # round scenario server
-  local round="$1" sc="$2" srv="$3" base="$LOGDIR/s$2-$3-r$1" args out rc
+  local round="$1" sc="$2" srv="$3" base="$LOGDIR/s$2-$3-r$1" args out rc load
   local scheme=ws tls=""
   if is_tls "$sc"; then scheme=wss; tls=tls; fi
   if ! start_server "$srv" "$base.server.log" "$tls"; then
@@ -191,8 +224,9 @@ run_one() { # round scenario server
   args="$(scenario_args "$sc")"
   args="${args//\{pid\}/$SERVER_PID} --url $scheme://127.0.0.1:$SERVER_PORT/"
   [[ "$srv" == tcp-raw ]] && args="$args --raw"
-  echo "# $PIN_LOAD $LOAD $args" > "$base.load.log"
-  timeout -k 5 "$(scenario_timeout "$sc")" $PIN_LOAD $LOAD $args >> "$base.load.log" 2>&1 &
+  load="$(scenario_load "$sc")"
+  echo "# $PIN_LOAD $load $args" > "$base.load.log"
+  timeout -k 5 "$(scenario_timeout "$sc")" $PIN_LOAD $load $args >> "$base.load.log" 2>&1 &
   LOAD_PID=$!
   wait "$LOAD_PID"; rc=$?
   LOAD_PID=""
@@ -220,10 +254,10 @@ done
 
 # ---------------------------------------------------------------- summary
 CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-TABLE="$(python3 - "$JSONL" "$IDLE_CONNS" "$RATE_CONNS" <<'PY'
+TABLE="$(python3 - "$JSONL" "$IDLE_CONNS" "$RATE_CONNS" "$DEFLATE_IDLE_CONNS" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-idle, rate = sys.argv[2], sys.argv[3]
+idle, rate, didle = sys.argv[2], sys.argv[3], sys.argv[4]
 titles = {1: "1 conn, 1 in flight, 32 B text", 2: "64 conns, 16 in flight, 32 B text",
           3: "16 conns, 4 in flight, 64 KiB binary", 4: f"{idle} idle conns", 5: f"{rate} conns x 1 msg/s"}
 titles.update({sc + 4: "TLS: " + titles[sc] for sc in (2, 3, 4)})
@@ -235,7 +269,13 @@ metrics = {1: [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", 
 for sc in (1, 2, 3):
     metrics[sc] += [("server_cpu_pct", "server CPU % (1 core)", 0), ("load_cpu_pct", "load-tool CPU %", 0)]
 metrics.update({sc + 4: metrics[sc] for sc in (2, 3, 4)})
-servers = ["actorws", "kestrel", "tcp-raw"]
+# permessage-deflate, beside Node ws (bench/deflate/echo-load.js and idle-load.js)
+titles.update({9: "deflate: 16 conns, 4 in flight, 4 KiB JSON text", 10: f"deflate: {didle} idle conns"})
+metrics[9] = [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1),
+              ("wire_in_b_per_msg", "wire B/msg server→client", 0), ("wire_out_b_per_msg", "wire B/msg client→server", 0),
+              ("ratio_in", "compression ×, server→client", 2), ("ratio_out", "compression ×, client→server", 2),
+              ("server_cpu_pct", "server CPU % (1 core)", 0), ("load_cpu_pct", "load-client (Node) CPU %", 0)]
+metrics[10] = [("rss_per_conn_kib", "server RSS KiB/conn", 1)]
 def med(sc, srv, key):
     v = [r[key] for r in rows if r["scenario"] == sc and r["server"] == srv and r.get(key) is not None and "failed" not in r]
     return (statistics.median(v), len(v)) if v else (None, 0)
@@ -244,19 +284,28 @@ def fmt(v, d):
     return f"{v:,.{d}f}"
 def ratio(a, b):
     return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}"
-out = ["| # | scenario | metric | actorws | kestrel | tcp-raw | actorws/kestrel | actorws/tcp-raw |",
-       "|---|---|---|---:|---:|---:|---:|---:|"]
-for sc in sorted({r["scenario"] for r in rows}):
-    for key, label, d in metrics[sc]:
-        m = {s: med(sc, s, key)[0] for s in servers}
-        out.append(f"| {sc} | {titles[sc]} | {label} | " + " | ".join(fmt(m[s], d) for s in servers)
-                   + f" | {ratio(m['actorws'], m['kestrel'])} | {ratio(m['actorws'], m['tcp-raw'])} |")
-    errs = {}
-    for s in servers:
-        rs = [r for r in rows if r["scenario"] == sc and r["server"] == s]
-        errs[s] = "–" if not rs else str(sum(r.get("errors", 0) for r in rs) + sum(1 for r in rs if "failed" in r))
-    out.append(f"| {sc} | {titles[sc]} | errors (all rounds) | " + " | ".join(errs[s] for s in servers) + " | | |")
-print("\n".join(out))
+def table(scenarios, servers, peers):
+    # one row per metric: each server's median, then actorws / each peer
+    out = ["| # | scenario | metric | " + " | ".join(servers) + " | " + " | ".join(f"actorws/{p}" for p in peers) + " |",
+           "|---|---|---|" + "---:|" * (len(servers) + len(peers))]
+    for sc in scenarios:
+        for key, label, d in metrics[sc]:
+            m = {s: med(sc, s, key)[0] for s in servers}
+            out.append(f"| {sc} | {titles[sc]} | {label} | " + " | ".join(fmt(m[s], d) for s in servers)
+                       + " | " + " | ".join(ratio(m["actorws"], m[p]) for p in peers) + " |")
+        errs = {}
+        for s in servers:
+            rs = [r for r in rows if r["scenario"] == sc and r["server"] == s]
+            errs[s] = "–" if not rs else str(sum(r.get("errors", 0) for r in rs) + sum(1 for r in rs if "failed" in r))
+        out.append(f"| {sc} | {titles[sc]} | errors (all rounds) | " + " | ".join(errs[s] for s in servers) + " |" + " |" * len(peers))
+    return "\n".join(out)
+present = sorted({r["scenario"] for r in rows})
+tables = []
+if [sc for sc in present if sc <= 8]:
+    tables.append(table([sc for sc in present if sc <= 8], ["actorws", "kestrel", "tcp-raw"], ["kestrel", "tcp-raw"]))
+if [sc for sc in present if sc >= 9]:
+    tables.append(table([sc for sc in present if sc >= 9], ["actorws", "node-ws"], ["node-ws"]))
+print("\n\n".join(tables))
 PY
 )"
 
@@ -271,6 +320,12 @@ REPORT="$RESULTS/latest.md"
   echo "Each server process started fresh for every (scenario, round). $PINNING."
   echo "Ratios are actorws divided by the peer: for msg/s and MB/s higher is better, for latency and RSS lower is better."
   echo "Latency = time from sending a message to receiving its echo, per message. MB/s = echoed payload bytes (10^6) per second."
+  if [[ " $SCENARIOS " =~ \ (9|10)\  ]]; then
+    echo "Scenarios 9-10 (permessage-deflate): one Node ws client for both servers (bench/deflate/echo-load.js, idle-load.js). Wire B/msg = TCP bytes per"
+    echo "message over the window (frame header, mask, deflate output); compression × = 4096 / wire bytes (higher = smaller on the wire)."
+    echo "Each server's agreement differs (ActorWs by default: no context takeover either way; Node ws: context takeover both ways), see the load logs."
+    echo "A load-client CPU near 100 % means scenario 9's msg/s is the Node client's limit, not the server's."
+  fi
   echo
   echo "## Environment"
   echo
@@ -284,7 +339,8 @@ REPORT="$RESULTS/latest.md"
   echo "actorws:  $ACTORWS_CMD"
   echo "kestrel:  $KESTREL_CMD"
   echo "tcp-raw:  $TCP_CMD"
-  for sc in $SCENARIOS; do echo "load $sc:   $PIN_LOAD $LOAD $(scenario_args "$sc") --url $(is_tls "$sc" && echo wss || echo ws)://127.0.0.1:PORT/   $([[ $sc == [123] ]] && echo '  (+ --raw for tcp-raw)')$(is_tls "$sc" && echo "  (servers + $TLS_ARGS)")"; done
+  echo "node-ws:  $NODE_WS_CMD   (ws $(node -p "require('./tests/interop/node_modules/ws/package.json').version" 2>/dev/null), node $(node --version 2>/dev/null))"
+  for sc in $SCENARIOS; do echo "load $sc:   $PIN_LOAD $(scenario_load "$sc") $(scenario_args "$sc") --url $(is_tls "$sc" && echo wss || echo ws)://127.0.0.1:PORT/   $([[ $sc == [123] ]] && echo '  (+ --raw for tcp-raw)')$(is_tls "$sc" && echo "  (servers + $TLS_ARGS)")"; done
   echo "raw logs: $LOGDIR"
   echo '```'
 } > "$REPORT"
