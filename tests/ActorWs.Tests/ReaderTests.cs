@@ -1,4 +1,5 @@
 using System.Text;
+using Akka.Actor;
 using Akka.IO;
 using ActorWs.Protocol;
 using Xunit.Abstractions;
@@ -103,6 +104,50 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Assert.Equal(Opcode.Pong, pong.Opcode);
         Assert.False(pong.Masked);
         Assert.Equal("are you there", pong.Text);
+    }
+
+    [Fact]
+    public void Pings_faster_than_the_writer_takes_their_pongs_fail_the_reader_at_max_pending_control()
+    {
+        // The writer is a probe that never takes a pong: without the reader's own count its mailbox
+        // would grow with every ping a flooding peer sends (the writer's limit is checked only when
+        // it takes one).
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        var settings = TestSettings.Create("actorws.limits.max-pending-control = 8");
+        var others = CreateTestProbe();
+        Sys.ActorOf(StepParent.Props(ReaderActor.Props(Role.Server, settings, others.Ref, others.Ref, writer.Ref, others.Ref, others.Ref,
+            LifecycleTrace.Off(Sys, Role.Server)), "reader", parent.Ref));
+        var reader = parent.ExpectMsg<IActorRef>();
+        var ping = Wire.Frame(Opcode.Ping, "p"u8, masked: true);
+        reader.Tell(new Tcp.Received(Akka.IO.ByteString.FromBytes(Wire.Concat(Enumerable.Repeat(ping, 9).ToArray()))));
+        var failed = parent.ExpectMsg<StepParent.ChildFailed>();
+        Assert.IsType<SendBufferOverflowException>(failed.Cause);
+        // Eight asked for, the ninth refused.
+        for (int i = 0; i < 8; i++)
+            writer.ExpectMsg<WriterActor.SendPong>();
+        Assert.False(writer.HasMessages);
+    }
+
+    [Fact]
+    public void Pongs_the_writer_takes_free_room_for_more_pings()
+    {
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        var settings = TestSettings.Create("actorws.limits.max-pending-control = 8");
+        var others = CreateTestProbe();
+        Sys.ActorOf(StepParent.Props(ReaderActor.Props(Role.Server, settings, others.Ref, others.Ref, writer.Ref, others.Ref, others.Ref,
+            LifecycleTrace.Off(Sys, Role.Server)), "reader", parent.Ref));
+        var reader = parent.ExpectMsg<IActorRef>();
+        var eight = Wire.Concat(Enumerable.Repeat(Wire.Frame(Opcode.Ping, "p"u8, masked: true), 8).ToArray());
+        for (int round = 0; round < 3; round++)
+        {
+            reader.Tell(new Tcp.Received(Akka.IO.ByteString.FromBytes(eight)));
+            for (int i = 0; i < 8; i++)
+                writer.ExpectMsg<WriterActor.SendPong>().Asked!.Taken(); // what the writer does as it takes one
+        }
+        reader.Sync();
+        Assert.False(parent.HasMessages); // no failure: 24 pings, never more than 8 waiting
     }
 
     public static TheoryData<string, byte[], ushort> Violations => new()

@@ -357,7 +357,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             return Directive.Stop;
         // The failed child is stopped: without the writer no close frame can be sent, and without
         // the reader the peer's close frame can never be read.
-        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: !child.Equals(_writer), ReaderAlive: !child.Equals(_reader)));
+        // A peer that does not read (a send buffer or a pong queue over its limit) would never
+        // read a close frame either: the connection is aborted, as when the writer itself failed.
+        bool canWrite = !child.Equals(_writer) && failure is not SendBufferOverflowException;
+        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: canWrite, ReaderAlive: !child.Equals(_reader)));
         if (child.Equals(_reader))
         {
             _readerFailed = true;

@@ -31,6 +31,8 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly IActorRef _tcp;
     private readonly ICell? _handlerCell;
     private readonly int _maxBacklog;
+    private readonly int _maxPendingControl;
+    private readonly WriterActor.PongsAsked _pongsAsked = new();
     private bool _closeReceived;
     private bool _readingSuspended;
 
@@ -50,6 +52,7 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         // The mailbox of a local handler can be measured; a remote or custom one cannot, and goes unbounded.
         _handlerCell = settings.MaxHandlerBacklog > 0 ? (handler as ActorRefWithCell)?.Underlying : null;
         _maxBacklog = settings.MaxHandlerBacklog;
+        _maxPendingControl = settings.MaxPendingControl;
         _handler = handler;
         _writer = writer;
         _pinger = pinger;
@@ -148,7 +151,10 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         switch (frame.Opcode)
         {
             case Opcode.Ping:
-                _writer.Tell(new WriterActor.SendPong(frame.Payload.ToArray()));
+                // The same limit as the writer's, on the pongs it has not even taken yet (a ping flood).
+                if (_pongsAsked.Add() > _maxPendingControl)
+                    throw new SendBufferOverflowException($"more than {_maxPendingControl} pongs wait to be written: ping flood");
+                _writer.Tell(new WriterActor.SendPong(frame.Payload.ToArray(), _pongsAsked));
                 _trace.PingAnswered(frame.Payload);
                 return;
             case Opcode.Pong:

@@ -18,8 +18,27 @@ namespace ActorWs.Connection;
 /// </summary>
 internal sealed class WriterActor : UntypedActor
 {
-    /// <summary>From the reader: answer a ping (§5.5.2).</summary>
-    public sealed record SendPong(byte[] Payload);
+    /// <summary>From the reader: answer a ping (§5.5.2). <paramref name="Asked"/> is told when the
+    /// writer takes it.</summary>
+    public sealed record SendPong(byte[] Payload, PongsAsked? Asked = null);
+
+    /// <summary>
+    /// The pongs the reader has asked for that the writer has not taken from its mailbox yet: the one
+    /// mutable thing two actors of a connection share, a counter, because the reader cannot see into
+    /// the writer's mailbox. A peer that floods pings faster than the writer runs would otherwise
+    /// fill that mailbox without bound before the writer's own limit (max-pending-control pongs
+    /// waiting for the socket) is ever checked: on a loaded machine, 70 MB of them were seen.
+    /// </summary>
+    public sealed class PongsAsked
+    {
+        private int _count;
+
+        /// <summary>One more asked for; returns how many wait now.</summary>
+        public int Add() => Interlocked.Increment(ref _count);
+
+        /// <summary>The writer has taken one.</summary>
+        public void Taken() => Interlocked.Decrement(ref _count);
+    }
     /// <summary>From the pinger: a keep-alive ping.</summary>
     public sealed record SendKeepAlivePing(byte[] Payload);
     /// <summary>From the close coordinator: the close frame, after which no data frame is sent (§5.5.1).</summary>
@@ -105,6 +124,7 @@ internal sealed class WriterActor : UntypedActor
                 SendControl(Opcode.Ping, m.Payload);
                 break;
             case SendPong m:
+                m.Asked?.Taken();
                 if (++_pendingPongs > _settings.MaxPendingControl)
                     throw new SendBufferOverflowException($"more than {_settings.MaxPendingControl} pongs wait to be written: ping flood");
                 SendControl(Opcode.Pong, m.Payload);
