@@ -2,10 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
 using ActorWs.Protocol;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -122,31 +119,13 @@ public sealed class CompressionTests(ITestOutputHelper output) : Akka.TestKit.Xu
     [Fact]
     public async Task Our_client_talks_to_Kestrel_with_DangerousEnableCompression()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var web = builder.Build();
-        web.UseWebSockets();
         string? agreed = null;
-        web.Run(async context =>
+        await using var web = await KestrelEcho.StartAsync(accept: context =>
         {
             agreed = context.Request.Headers["Sec-WebSocket-Extensions"];
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true });
-            var buffer = new byte[64 * 1024];
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(result.CloseStatus ?? WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, CancellationToken.None);
-                    return;
-                }
-                // Echoed in the pieces it came in: Kestrel compresses each message it sends (RSV1 on its first frame).
-                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
-            }
+            return new WebSocketAcceptContext { DangerousEnableCompression = true };
         });
-        await web.StartAsync();
-        var port = new Uri(web.Urls.First()).Port;
+        var port = web.Port();
         var app = CreateTestProbe();
         WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{port}/echo"), app.Ref, TestSettings.Create());
         var opened = app.ExpectMsg<Opened>(Wait);

@@ -3,9 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
 using ActorWs.Protocol;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -107,35 +104,9 @@ public sealed class EndToEndTests(ITestOutputHelper output) : Akka.TestKit.Xunit
     [Fact]
     public async Task Our_client_talks_to_a_Kestrel_echo_server()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var web = builder.Build();
-        web.UseWebSockets();
-        web.Run(async context =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
-            {
-                context.Response.StatusCode = 400;
-                return;
-            }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(result.CloseStatus ?? WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, CancellationToken.None);
-                    return;
-                }
-                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
-            }
-        });
-        await web.StartAsync();
-        var url = new Uri(web.Urls.First());
+        await using var web = await KestrelEcho.StartAsync();
         var app = CreateTestProbe();
-        WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{url.Port}/echo"), app.Ref, TestSettings.Create());
+        WebSocketClient.Connect(Sys, new Uri($"ws://127.0.0.1:{web.Port()}/echo"), app.Ref, TestSettings.Create());
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
         connection.Tell(new SendText("to kestrel"));
         Assert.Equal("to kestrel", app.ExpectMsg<TextReceived>(Wait).Text);

@@ -1,6 +1,7 @@
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
+using Akka.TestKit;
 using ActorWs.Protocol;
 using Xunit.Abstractions;
 
@@ -106,19 +107,26 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Assert.Equal("are you there", pong.Text);
     }
 
+    /// <summary>A reader whose writer is a probe (it takes no pong unless the test says so) and whose
+    /// failures its parent probe hears.</summary>
+    private (IActorRef Reader, TestProbe Writer, TestProbe Parent) ReaderWithProbeWriter(int maxPendingControl)
+    {
+        var writer = CreateTestProbe();
+        var parent = CreateTestProbe();
+        var others = CreateTestProbe();
+        var settings = TestSettings.Create($"actorws.limits.max-pending-control = {maxPendingControl}");
+        Sys.ActorOf(StepParent.Props(ReaderActor.Props(Role.Server, settings, others.Ref, others.Ref, writer.Ref, others.Ref, others.Ref,
+            LifecycleTrace.Off(Sys, Role.Server)), "reader", parent.Ref));
+        return (parent.ExpectMsg<IActorRef>(), writer, parent);
+    }
+
     [Fact]
     public void Pings_faster_than_the_writer_takes_their_pongs_fail_the_reader_at_max_pending_control()
     {
         // The writer is a probe that never takes a pong: without the reader's own count its mailbox
         // would grow with every ping a flooding peer sends (the writer's limit is checked only when
         // it takes one).
-        var writer = CreateTestProbe();
-        var parent = CreateTestProbe();
-        var settings = TestSettings.Create("actorws.limits.max-pending-control = 8");
-        var others = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(ReaderActor.Props(Role.Server, settings, others.Ref, others.Ref, writer.Ref, others.Ref, others.Ref,
-            LifecycleTrace.Off(Sys, Role.Server)), "reader", parent.Ref));
-        var reader = parent.ExpectMsg<IActorRef>();
+        var (reader, writer, parent) = ReaderWithProbeWriter(maxPendingControl: 8);
         var ping = Wire.Frame(Opcode.Ping, "p"u8, masked: true);
         reader.Tell(new Tcp.Received(Akka.IO.ByteString.FromBytes(Wire.Concat(Enumerable.Repeat(ping, 9).ToArray()))));
         var failed = parent.ExpectMsg<StepParent.ChildFailed>();
@@ -132,13 +140,7 @@ public sealed class ReaderTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [Fact]
     public void Pongs_the_writer_takes_free_room_for_more_pings()
     {
-        var writer = CreateTestProbe();
-        var parent = CreateTestProbe();
-        var settings = TestSettings.Create("actorws.limits.max-pending-control = 8");
-        var others = CreateTestProbe();
-        Sys.ActorOf(StepParent.Props(ReaderActor.Props(Role.Server, settings, others.Ref, others.Ref, writer.Ref, others.Ref, others.Ref,
-            LifecycleTrace.Off(Sys, Role.Server)), "reader", parent.Ref));
-        var reader = parent.ExpectMsg<IActorRef>();
+        var (reader, writer, parent) = ReaderWithProbeWriter(maxPendingControl: 8);
         var eight = Wire.Concat(Enumerable.Repeat(Wire.Frame(Opcode.Ping, "p"u8, masked: true), 8).ToArray());
         for (int round = 0; round < 3; round++)
         {

@@ -9,7 +9,6 @@ using Akka.Configuration;
 using ActorWs.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -401,33 +400,8 @@ public sealed class TlsTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
     [Fact]
     public async Task Our_client_talks_to_Kestrel_over_HTTPS_trusting_the_test_CA()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certs.Localhost)));
-        builder.Logging.ClearProviders();
-        await using var web = builder.Build();
-        web.UseWebSockets();
-        web.Run(async context =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
-            {
-                context.Response.StatusCode = 400;
-                return;
-            }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(result.CloseStatus ?? WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, CancellationToken.None);
-                    return;
-                }
-                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
-            }
-        });
-        await web.StartAsync();
-        var port = new Uri(web.Urls.First()).Port;
+        await using var web = await KestrelEcho.StartAsync(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certs.Localhost)));
+        var port = web.Port();
         var app = CreateTestProbe();
         WebSocketClient.Connect(Sys, new Uri($"wss://localhost:{port}/echo"), app.Ref, TestSettings.Create(), options: new WebSocketClientOptions { Tls = new TlsClientOptions { CaFile = Certs.CaFile } });
         var connection = app.ExpectMsg<Opened>(Wait).Connection;
