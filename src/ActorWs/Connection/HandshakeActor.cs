@@ -226,8 +226,8 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         catch (ArgumentException e)
         {
             // A subprotocol the client did not offer: a 101 with it would make the client fail (§4.1).
-            Context.GetLogger().Error("WebSocket server: the upgrade decision cannot be carried out: {Why}: answering 500", e.Message);
-            Refuse(new HandshakeRejection(500, $"the upgrade decision cannot be carried out: {e.Message}", body: "internal server error\n"));
+            // Only a decider's accept can name one (the default is chosen from the offer).
+            DecisionFailed(_server!.Decider!, 500, "chose what cannot be sent", e);
             return;
         }
         if (_server!.Decider is not null)

@@ -17,9 +17,6 @@ internal static class MemoryReclaimer
     private static Timer? _timer;
     private static TimeSpan _after = Timeout.InfiniteTimeSpan;
 
-    /// <summary>Number of collections run, for tests and the log.</summary>
-    public static int Reclaims { get; private set; }
-
     /// <summary>Turns reclaiming on with the shortest delay any server or client of the process asked
     /// for; <see cref="TimeSpan.Zero"/> asks for none.</summary>
     public static void Enable(TimeSpan after)
@@ -52,7 +49,5 @@ internal static class MemoryReclaimer
             return;
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        lock (Gate)
-            Reclaims++;
     }
 }
