@@ -34,6 +34,87 @@ public static class WebSocket
     /// <summary>Send a binary message. The array must not be changed after sending.</summary>
     public sealed record SendBinary(byte[] Data) : Command;
 
+    /// <summary>
+    /// Send a data message whose payload the application lends: no copy is made of it in user space
+    /// (a server writes the frame header and the payload to the socket side by side; a client must
+    /// mask, RFC 6455 §5.3, which is the one copy the RFC forces). The bytes must not change until
+    /// they are written: when <see cref="Ack"/> is set, the sender is told it once they have been
+    /// handed to the OS (or copied), after which the buffer is the application's again (a pooled
+    /// one may be returned). A connection that closes first sends no ack; its <see cref="Closed"/>
+    /// then gives the buffers back. Text must be UTF-8 (§5.6), checked here, where the mistake is made.
+    /// A received <see cref="MessageReceived"/> may also be told to any connection as it is: it is
+    /// sent on without a copy.
+    /// </summary>
+    public sealed record Send : Command
+    {
+        /// <summary>A message of <paramref name="type"/> with <paramref name="payload"/>; throws
+        /// <see cref="ArgumentException"/> for text that is not UTF-8.</summary>
+        public Send(MessageType type, ReadOnlyMemory<byte> payload)
+        {
+            if (type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload.Span))
+                throw new ArgumentException("a text message must be UTF-8 (RFC 6455 §5.6, §8.1)", nameof(payload));
+            Type = type;
+            Payload = payload;
+        }
+
+        /// <summary>Text or binary.</summary>
+        public MessageType Type { get; }
+        /// <summary>The lent payload.</summary>
+        public ReadOnlyMemory<byte> Payload { get; }
+        /// <summary>Told to the sender when the payload has been written; null: no ack.</summary>
+        public object? Ack { get; init; }
+    }
+
+    /// <summary>
+    /// Send one part of a streamed message (RFC 6455 §5.4, fragmentation): the first part of a
+    /// message opens it with its type, later ones continue it (their type must be the same), and the
+    /// one with <see cref="IsLast"/> ends it. Between parts the connection may send control frames,
+    /// never another message's data. Each text part must be UTF-8 on its own (whole code points),
+    /// checked here; a received <see cref="PartReceived"/> is cut that way and may be sent on as is.
+    /// The payload is lent as with <see cref="Send"/>, with the same <see cref="Ack"/>.
+    /// </summary>
+    public sealed record SendPart : Command
+    {
+        /// <summary>A part of a message of <paramref name="type"/>; throws <see cref="ArgumentException"/>
+        /// for a text part that is not UTF-8 on its own.</summary>
+        public SendPart(MessageType type, ReadOnlyMemory<byte> payload, bool isLast)
+        {
+            if (type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload.Span))
+                throw new ArgumentException("a text part must be UTF-8 on its own, whole code points (RFC 6455 §5.6, §8.1)", nameof(payload));
+            Type = type;
+            Payload = payload;
+            IsLast = isLast;
+        }
+
+        /// <summary>The message's type: text or binary.</summary>
+        public MessageType Type { get; }
+        /// <summary>The lent payload of this part.</summary>
+        public ReadOnlyMemory<byte> Payload { get; }
+        /// <summary>True for the part that ends the message (FIN, §5.2).</summary>
+        public bool IsLast { get; }
+        /// <summary>Told to the sender when the payload has been written; null: no ack.</summary>
+        public object? Ack { get; init; }
+    }
+
+    /// <summary>
+    /// Explicit demand (<c>actorws.messages.demand = explicit</c>): the handler can take
+    /// <c>Count</c> more received messages (or parts of streamed ones). Nothing is
+    /// delivered without demand; meanwhile the connection stops reading from TCP, so the peer's
+    /// sends wait in its TCP window. Works the same with a handler on another node, where a mailbox
+    /// cannot be measured. With automatic demand it is not needed, and ignored.
+    /// </summary>
+    public sealed record RequestMessages : Command
+    {
+        /// <summary>Demand for <paramref name="Count"/> (at least 1) more messages.</summary>
+        public RequestMessages(int Count)
+        {
+            this.Count = Count >= 1 ? Count : throw new ArgumentOutOfRangeException(nameof(Count), Count, "demand is at least 1");
+        }
+
+        /// <summary>How many more messages the handler can take.</summary>
+        public int Count { get; }
+    }
+
     /// <summary>Send a ping with up to 125 bytes of payload (RFC 6455 §5.5.2); the pong arrives as
     /// <see cref="PongReceived"/>.</summary>
     public sealed record SendPing(byte[] Payload) : Command
@@ -102,6 +183,29 @@ public static class WebSocket
 
     /// <summary>A whole binary message.</summary>
     public sealed record BinaryReceived(byte[] Data) : Event;
+
+    /// <summary>
+    /// A whole data message, lent (<c>actorws.messages.lend = on</c>, instead of
+    /// <see cref="TextReceived"/> and <see cref="BinaryReceived"/>): <see cref="Payload"/> is, where it
+    /// can be, a slice of the very buffer the socket read into, unmasked in place. Nobody writes or
+    /// reuses that memory afterwards, so it stays valid as long as it is referenced, and the message
+    /// may be kept, or told to this or any other connection to be sent on without a copy.
+    /// Text is validated UTF-8 (§8.1).
+    /// </summary>
+    public sealed record MessageReceived(MessageType Type, ReadOnlyMemory<byte> Payload) : Event
+    {
+        /// <summary>The payload decoded as text (allocates a string).</summary>
+        public string GetText() => System.Text.Encoding.UTF8.GetString(Payload.Span);
+    }
+
+    /// <summary>
+    /// A part of a streamed message (<c>actorws.messages.stream-over</c>): a message larger than that
+    /// arrives as parts of at most that many bytes, as its bytes arrive, so that it never sits in
+    /// memory whole. <see cref="IsLast"/> ends it. Text parts are cut at code point boundaries and
+    /// validated, so each is UTF-8 on its own; the payload is lent as with <see cref="MessageReceived"/>,
+    /// and a part may be sent on as a <see cref="SendPart"/>.
+    /// </summary>
+    public sealed record PartReceived(MessageType Type, ReadOnlyMemory<byte> Payload, bool IsLast) : Event;
 
     /// <summary>A pong arrived (answering our ping, or unsolicited, RFC 6455 §5.5.3).</summary>
     public sealed record PongReceived(byte[] Payload) : Event, IDeadLetterSuppression;

@@ -87,6 +87,15 @@ public sealed record WebSocketSettings
     /// <summary>actorws.reconnect.connect-timeout: time allowed for the TCP connect.</summary>
     public required TimeSpan ConnectTimeout { get; init; }
 
+    /// <summary>actorws.messages.demand: how the handler's pace bounds reading (see <see cref="DemandMode"/>).</summary>
+    public DemandMode Demand { get; init; } = DemandMode.Automatic;
+    /// <summary>actorws.messages.lend: deliver <see cref="WebSocket.MessageReceived"/> (lent bytes) instead of
+    /// <see cref="WebSocket.TextReceived"/> and <see cref="WebSocket.BinaryReceived"/>.</summary>
+    public bool LendMessages { get; init; }
+    /// <summary>actorws.messages.stream-over: messages larger than this arrive as
+    /// <see cref="WebSocket.PartReceived"/> parts of at most this many bytes; 0: always whole.</summary>
+    public int StreamOver { get; init; }
+
     /// <summary>actorws.compression: permessage-deflate (RFC 7692) as a server accepts it and a client
     /// offers it; null when <c>actorws.compression.enabled = off</c> (offers declined, none made).</summary>
     public PerMessageDeflateOptions? Compression { get; init; }
@@ -146,6 +155,14 @@ public sealed record WebSocketSettings
             ReconnectResetAfter = r.Positive("reconnect.reset-after"),
             ConnectTimeout = r.Positive("reconnect.connect-timeout"),
             TraceLifecycle = r.Read("trace-lifecycle", k => c.GetBoolean(k)),
+            Demand = r.Read("messages.demand", k => c.GetString(k) switch
+            {
+                "automatic" => DemandMode.Automatic,
+                "explicit" => DemandMode.Explicit,
+                var other => throw new FormatException($"'{other}' is neither automatic nor explicit"),
+            }),
+            LendMessages = r.Read("messages.lend", k => c.GetBoolean(k)),
+            StreamOver = (int)r.Size("messages.stream-over", 0, int.MaxValue),
             Tls = r.Read("tls.enabled", k => c.GetBoolean(k)) ? ReadTls(r, c) : null,
             Compression = r.Read("compression.enabled", k => c.GetBoolean(k))
                 ? new PerMessageDeflateOptions
