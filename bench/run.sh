@@ -284,7 +284,8 @@ def fmt(v, d):
     if v is None: return "–"
     return f"{v:,.{d}f}"
 def ratio(a, b):
-    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+    # below one byte (Kestrel allocates next to nothing per message) a ratio says nothing
+    return "–" if a is None or b is None or abs(b) < 1 else f"{a / b:.2f}"
 def table(scenarios, servers, peers):
     # one row per metric: each server's median, then actorws / each peer
     out = ["| # | scenario | metric | " + " | ".join(servers) + " | " + " | ".join(f"actorws/{p}" for p in peers) + " |",
