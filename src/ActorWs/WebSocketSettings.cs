@@ -182,7 +182,7 @@ public sealed record WebSocketSettings
         // A compressed message is inflated whole by the assembler; streaming it would need an
         // inflater that yields its output part by part, which this version does not have.
         if (settings.StreamOver > 0 && settings.Compression is not null)
-            throw Reader.Invalid("messages.stream-over", "cannot be used with compression.enabled = on: compressed messages are inflated whole");
+            throw Reader.Invalid("messages.stream-over", "cannot be used with compression.enabled = on (the default): a compressed message is inflated whole, so set compression.enabled = off to stream");
         if (settings.WriteMaxBuffered < settings.WriteHighWatermark)
             throw Reader.Invalid("write.max-buffered", "must be at least write.high-watermark");
         if (settings.ReconnectFirstDelayMax < settings.ReconnectMinBackoff)
