@@ -61,7 +61,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
     // Explicit demand: what the handler asked for and not yet got, messages parsed beyond it, and the
     // unparsed rest of the chunk they came from.
     private long _demand;
-    private readonly Queue<object> _waiting = new();
+    private Queue<object>? _waiting; // created at the first message without demand
     private ArraySegment<byte> _rest;
 
     public IStash Stash { get; set; } = null!;
@@ -107,7 +107,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
 
     /// <summary>True while what comes from TCP must wait: reading is paused (automatic), or parsed
     /// messages or the rest of a chunk wait for demand (explicit).</summary>
-    private bool Holding => _explicit ? _waiting.Count > 0 || _rest.Count > 0 : _readingSuspended;
+    private bool Holding => _explicit ? _waiting is { Count: > 0 } || _rest.Count > 0 : _readingSuspended;
 
     protected override void OnReceive(object message)
     {
@@ -161,7 +161,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         {
             // Explicit demand: nothing more is parsed while a message waits for it (a close frame
             // behind it included, §7.1.1); the rest of the chunk waits with it.
-            if (_explicit && _waiting.Count > 0)
+            if (_explicit && _waiting is { Count: > 0 })
                 break;
             var decoded = _inPlace ? _decoder.DecodeInPlace(chunk.AsSpan(at), _pieceOver) : _decoder.Decode(chunk.AsSpan(at));
             at += decoded.Consumed;
@@ -186,7 +186,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         {
             if (_demand == 0)
             {
-                _waiting.Enqueue(message);
+                (_waiting ??= new Queue<object>()).Enqueue(message);
                 return;
             }
             _demand--;
@@ -213,7 +213,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         _readingSuspended = true;
         _tcp.Tell(Tcp.SuspendReading.Instance);
         if (_explicit)
-            _trace.DemandUsedUp(_waiting.Count);
+            _trace.DemandUsedUp(_waiting?.Count ?? 0);
         else
             _trace.ReadingPaused(_delivered - _handled);
     }
@@ -240,12 +240,12 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         if (!_explicit)
             return; // automatic demand needs none (documented on RequestMessages)
         _demand = Math.Min(_demand + count, long.MaxValue / 2);
-        while (_demand > 0 && _waiting.TryDequeue(out var waiting))
+        while (_demand > 0 && _waiting is not null && _waiting.TryDequeue(out var waiting))
         {
             _demand--;
             _handler.Tell(waiting);
         }
-        if (_waiting.Count == 0 && _rest.Count > 0)
+        if (_waiting is not { Count: > 0 } && _rest.Count > 0)
         {
             var rest = _rest;
             _rest = default;
