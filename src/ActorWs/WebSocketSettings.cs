@@ -177,6 +177,12 @@ public sealed record WebSocketSettings
         };
         if (settings.MaxMessageSize < settings.MaxFrameSize)
             throw Reader.Invalid("limits.max-message-size", "must be at least limits.max-frame-size");
+        if (settings.StreamOver is > 0 and < 4)
+            throw Reader.Invalid("messages.stream-over", "must be 0 or at least 4 bytes (a text part holds at least one code point)");
+        // A compressed message is inflated whole by the assembler; streaming it would need an
+        // inflater that yields its output part by part, which this version does not have.
+        if (settings.StreamOver > 0 && settings.Compression is not null)
+            throw Reader.Invalid("messages.stream-over", "cannot be used with compression.enabled = on (the default): a compressed message is inflated whole, so set compression.enabled = off to stream");
         if (settings.WriteMaxBuffered < settings.WriteHighWatermark)
             throw Reader.Invalid("write.max-buffered", "must be at least write.high-watermark");
         if (settings.ReconnectFirstDelayMax < settings.ReconnectMinBackoff)

@@ -52,6 +52,9 @@ public sealed class FrameDecoder : IDisposable
     private bool _inPayload;
     private FrameHeader _header;
     private byte[]? _scratch;
+    private byte[]? _gathering; // in place: a payload spanning inputs, gathered into its own array
+    private byte[]? _gathered;  // ... once complete, until the caller takes it or decodes on
+    private bool _inPieces;     // in place: a large data frame handed out piece by piece
     private int _payloadFill;
     private ProtocolViolation? _violation;
 
@@ -71,17 +74,49 @@ public sealed class FrameDecoder : IDisposable
     /// </summary>
     public ProtocolResult<Frame> Decode(ReadOnlySpan<byte> input)
     {
-        var status = Step(input, out int consumed, out var frame);
+        var status = Step(input, [], inPlace: false, long.MaxValue, out int consumed, out var frame);
         return new ProtocolResult<Frame>(status, frame, consumed, _violation);
+    }
+
+    /// <summary>
+    /// As <see cref="Decode"/>, for an input the caller owns and gives away: no payload is copied
+    /// that need not be. A payload whole in <paramref name="input"/> is unmasked where it lies
+    /// (§5.3: the XOR is its own inverse, so the masked bytes can be overwritten) and handed out as
+    /// a slice of it. A payload that spans inputs is unmasked straight into a new array of exactly
+    /// its length, announced by the header (never pooled, so the caller may keep it: see
+    /// <see cref="TakeGatheredPayload"/>); or, for a data frame of more than
+    /// <paramref name="pieceOver"/> bytes, handed out in pieces as its bytes arrive, each a slice of
+    /// its input (<see cref="Frame.PayloadOffset"/>, <see cref="Frame.EndsFrame"/>), so a frame of
+    /// any size needs no buffer of its size. Pieces are not shown to <see cref="IFrameAdmission.AdmitPayload"/>:
+    /// their receiver validates them as it takes them.
+    /// </summary>
+    /// <param name="input">Bytes read, overwritten where they hold masked payload.</param>
+    /// <param name="pieceOver">Data frames longer than this come in pieces; <see cref="long.MaxValue"/>: never.</param>
+    public ProtocolResult<Frame> DecodeInPlace(Span<byte> input, long pieceOver = long.MaxValue)
+    {
+        var status = Step(input, input, inPlace: true, pieceOver, out int consumed, out var frame);
+        return new ProtocolResult<Frame>(status, frame, consumed, _violation);
+    }
+
+    /// <summary>The array that holds the payload of the frame <see cref="DecodeInPlace"/> just
+    /// completed when that payload spanned inputs (exactly its length, now the caller's); null when
+    /// the payload was a slice of the input. Each such array is handed out once.</summary>
+    public byte[]? TakeGatheredPayload()
+    {
+        var gathered = _gathered;
+        _gathered = null;
+        return gathered;
     }
 
     /// <summary>The work of <see cref="Decode"/>, which builds its result once from these out
     /// parameters (see <see cref="ProtocolResult{T}"/> for why).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ProtocolStatus Step(ReadOnlySpan<byte> input, out int consumed, out Frame frame)
+    private ProtocolStatus Step(ReadOnlySpan<byte> input, Span<byte> mutable, bool inPlace, long pieceOver, out int consumed, out Frame frame)
     {
         consumed = 0;
         frame = default;
+        if (inPlace)
+            _gathered = null; // handed out with the previous frame, or not wanted
         if (_violation is not null)
             return ProtocolStatus.Violation;
 
@@ -139,6 +174,15 @@ public sealed class FrameDecoder : IDisposable
             var rest = input[consumed..];
             if (rest.Length >= payloadLength)
             {
+                if (inPlace)
+                {
+                    var payload = mutable.Slice(consumed, payloadLength);
+                    if (header.Masked)
+                        Masking.Apply(payload, header.MaskKey);
+                    consumed += payloadLength;
+                    frame = new Frame(header, payload);
+                    return ProtocolStatus.Complete;
+                }
                 consumed += payloadLength;
                 frame = new Frame(header, Unmask(header.Masked, header.MaskKey, rest[..payloadLength]));
                 return ProtocolStatus.Complete;
@@ -146,13 +190,24 @@ public sealed class FrameDecoder : IDisposable
             _header = header;
             _inPayload = true;
             _payloadFill = 0;
-            EnsureScratch(payloadLength);
+            _inPieces = inPlace && !header.Opcode.IsControl() && payloadLength > pieceOver;
+            if (_inPieces)
+            {
+                // No buffer: each input's bytes are handed out where they lie.
+            }
+            else if (inPlace)
+                _gathering = GC.AllocateUninitializedArray<byte>(payloadLength);
+            else
+                EnsureScratch(payloadLength);
         }
+
+        if (_inPieces)
+            return NextPiece(mutable, ref consumed, out frame);
 
         // Gathering a payload that spans chunks.
         int needed = (int)_header.PayloadLength - _payloadFill;
         int chunk = Math.Min(needed, input.Length - consumed);
-        var target = _scratch.AsSpan(_payloadFill, chunk);
+        var target = (_gathering ?? _scratch).AsSpan(_payloadFill, chunk);
         if (_header.Masked)
             Masking.Apply(input.Slice(consumed, chunk), target, _header.MaskKey, _payloadFill);
         else
@@ -166,7 +221,35 @@ public sealed class FrameDecoder : IDisposable
         if (chunk < needed)
             return ProtocolStatus.NeedMoreData;
         _inPayload = false;
+        if (_gathering is not null)
+        {
+            _gathered = _gathering;
+            _gathering = null;
+            frame = new Frame(_header, _gathered);
+            return ProtocolStatus.Complete;
+        }
         frame = new Frame(_header, _scratch.AsSpan(0, _payloadFill));
+        return ProtocolStatus.Complete;
+    }
+
+    /// <summary>The bytes of a large frame's payload that this input holds, unmasked in place.</summary>
+    private ProtocolStatus NextPiece(Span<byte> input, scoped ref int consumed, out Frame frame)
+    {
+        frame = default;
+        long needed = _header.PayloadLength - _payloadFill;
+        int chunk = (int)Math.Min(needed, input.Length - consumed);
+        if (chunk == 0)
+            return ProtocolStatus.NeedMoreData; // nothing of it in this input: no empty piece
+        var piece = input.Slice(consumed, chunk);
+        if (_header.Masked)
+            Masking.Apply(piece, _header.MaskKey, _payloadFill);
+        long offset = _payloadFill;
+        _payloadFill += chunk;
+        consumed += chunk;
+        bool ends = chunk == needed;
+        if (ends)
+            _inPayload = _inPieces = false;
+        frame = new Frame(_header, piece, offset, ends);
         return ProtocolStatus.Complete;
     }
 
@@ -194,7 +277,8 @@ public sealed class FrameDecoder : IDisposable
     /// input chunk has been fully processed; the next payload rents again.</summary>
     public void ReleaseBuffers()
     {
-        if (_inPayload || _scratch is null)
+        bool gatheringIntoScratch = _inPayload && !_inPieces && _gathering is null;
+        if (gatheringIntoScratch || _scratch is null)
             return;
         PayloadBuffers.Return(_scratch);
         _scratch = null;
@@ -210,6 +294,7 @@ public sealed class FrameDecoder : IDisposable
     public void Dispose()
     {
         _inPayload = false;
+        _gathering = _gathered = null;
         ReleaseBuffers();
     }
 }

@@ -77,7 +77,7 @@ internal struct Utf8Validator
     }
 
     /// <summary>Where a multi-byte sequence that the data cuts short begins, or the data's length.</summary>
-    private static int IncompleteTailStart(ReadOnlySpan<byte> data)
+    internal static int IncompleteTailStart(ReadOnlySpan<byte> data)
     {
         for (int k = 1; k <= 3 && k <= data.Length; k++)
         {
@@ -91,7 +91,7 @@ internal struct Utf8Validator
 
     /// <summary>Sequence length announced by a lead byte; 1 for ASCII and for bytes that cannot lead
     /// (which the full validation then rejects).</summary>
-    private static int SequenceLength(byte lead) => lead switch
+    internal static int SequenceLength(byte lead) => lead switch
     {
         >= 0xC2 and <= 0xDF => 2,
         >= 0xE0 and <= 0xEF => 3,

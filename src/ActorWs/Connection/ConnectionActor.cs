@@ -281,6 +281,9 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case Tcp.Received r:
                 _reader.Forward(r);
                 break;
+            case RequestMessages:
+                _reader.Forward(message); // explicit demand, which the reader keeps
+                break;
             case SendText or SendBinary or SendPing:
                 _writer.Forward(message);
                 break;

@@ -11,15 +11,27 @@ namespace ActorWs.Connection;
 /// a ping is answered at once through the writer (§5.5.2); a pong goes to the pinger (§5.5.3); a
 /// close frame goes to the close coordinator (§5.5.1), after which nothing more is read. A
 /// violation is thrown, for the connection's supervisor to turn into a close code.
-/// It stops reading from TCP while the handler has more than <c>limits.max-handler-backlog</c>
-/// messages waiting, so a fast peer and a slow handler keep memory bounded.
+/// <para>
+/// The handler's pace bounds reading (<c>actorws.messages.demand</c>, docs/ARCHITECTURE.md). Automatic:
+/// messages go out unasked, and an <see cref="Identify"/> behind them, which every actor, local or
+/// remote, answers in mailbox order, tells how many the handler has handled; past
+/// <c>limits.max-handler-backlog</c> not known handled, TCP reading is suspended until an answer
+/// brings them down to half. Explicit: a message goes out only against the handler's
+/// <see cref="RequestMessages"/>; parsing stops at the first one without demand, the rest of its
+/// chunk waits here, and TCP reading is suspended while demand is 0. Either way, chunks that arrive
+/// meanwhile wait unparsed in the stash, and TCP's end behind them.
+/// </para>
+/// <para>
+/// With <c>messages.lend</c> or <c>messages.stream-over</c> the reader owns the read buffers (the
+/// socket actors hand each read over in an array they never touch again): frames are unmasked in
+/// place and payloads lent as slices of them (<see cref="FrameDecoder.DecodeInPlace"/>).
+/// </para>
 /// </summary>
-internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedStash
+internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamedMessageSink
 {
-    private sealed record CheckBacklog
-    {
-        public static readonly CheckBacklog Instance = new();
-    }
+    /// <summary>The one probe of automatic demand: at most one is out at a time, so one id serves,
+    /// and one instance (an int id survives serialization to a remote handler).</summary>
+    private static readonly Identify Probe = new(6455);
 
     private readonly IActorRef _handler;
     private readonly IActorRef _writer;
@@ -28,15 +40,30 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly LifecycleTrace _trace;
     private readonly FrameDecoder _decoder;
     private readonly MessageAssembler _assembler;
+    private readonly MessageStreamer? _streamer;
     private readonly IActorRef _tcp;
-    private readonly ICell? _handlerCell;
-    private readonly int _maxBacklog;
     private readonly int _maxPendingControl;
     private readonly WriterActor.PongsAsked _pongsAsked = new();
+    private readonly bool _lend;
+    private readonly bool _inPlace;
+    private readonly long _pieceOver;
     private bool _closeReceived;
     private bool _readingSuspended;
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    // Automatic demand: messages handed over, those known handled, and the count at the probe out (-1: none).
+    private readonly bool _explicit;
+    private readonly long _window;
+    private readonly long _probeEvery;
+    private long _delivered;
+    private long _handled;
+    private long _probedAt = -1;
+
+    // Explicit demand: what the handler asked for and not yet got, messages parsed beyond it, and the
+    // unparsed rest of the chunk they came from.
+    private long _demand;
+    private Queue<object>? _waiting; // created at the first message without demand
+    private ArraySegment<byte> _rest;
+
     public IStash Stash { get; set; } = null!;
 
     private readonly KeyValuePair<string, object?> _roleTag;
@@ -49,39 +76,58 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
     {
         _roleTag = WebSocketMetrics.RoleTag(role);
         _tcp = tcp;
-        // The mailbox of a local handler can be measured; a remote or custom one cannot, and goes unbounded.
-        _handlerCell = settings.MaxHandlerBacklog > 0 ? (handler as ActorRefWithCell)?.Underlying : null;
-        _maxBacklog = settings.MaxHandlerBacklog;
+        _explicit = settings.Demand == DemandMode.Explicit;
+        _window = settings.MaxHandlerBacklog;
+        // A probe once half the window is out, so an answer can come back before the window is full.
+        _probeEvery = Math.Max(1, _window / 2);
         _maxPendingControl = settings.MaxPendingControl;
         _handler = handler;
         _writer = writer;
         _pinger = pinger;
         _closer = closer;
         _trace = trace;
+        _lend = settings.LendMessages;
+        _inPlace = settings.LendMessages || settings.StreamOver > 0;
+        _pieceOver = settings.StreamOver > 0 ? settings.StreamOver : long.MaxValue;
         // RFC 7692: with permessage-deflate RSV1 marks a compressed message; our decompressor keeps its
         // window between messages unless the peer's compressor resets for each (§7.1.1).
         var peer = role == Role.Server ? Role.Client : Role.Server;
         _assembler = new MessageAssembler(settings.MaxMessageSize, settings.MaxFragments,
             deflate is null ? null : new MessageInflater(contextTakeover: !deflate.NoContextTakeover(peer)));
-        _decoder = new FrameDecoder(role, settings.MaxFrameSize, _assembler, deflate is null ? (byte)0 : PerMessageDeflate.Rsv1);
+        IFrameAdmission admission = _assembler;
+        if (settings.StreamOver > 0)
+        {
+            // Settings refuse stream-over with compression; a Props built by hand is refused here.
+            if (deflate is not null)
+                throw new NotSupportedException("messages.stream-over with permessage-deflate: a compressed message is inflated whole");
+            admission = _streamer = new MessageStreamer(settings.MaxMessageSize, settings.MaxFragments, settings.StreamOver);
+        }
+        _decoder = new FrameDecoder(role, settings.MaxFrameSize, admission, deflate is null ? (byte)0 : PerMessageDeflate.Rsv1);
     }
+
+    /// <summary>True while what comes from TCP must wait: reading is paused (automatic), or parsed
+    /// messages or the rest of a chunk wait for demand (explicit).</summary>
+    private bool Holding => _explicit ? _waiting is { Count: > 0 } || _rest.Count > 0 : _readingSuspended;
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
-            // While reading is paused, chunks already read wait here unparsed: parsing them would
-            // only move their messages into the handler's mailbox, which is what the pause bounds.
-            // TCP's end waits behind them too: the close coordinator hears it after every frame
-            // read before it (§7.1.1, §7.1.5).
-            case Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when _readingSuspended:
+            // Chunks already read wait here unparsed: parsing them would only move their messages
+            // into the handler's mailbox (or this reader's queue), which the pause bounds. TCP's end
+            // waits behind them too: the close coordinator hears it after every frame read before
+            // it (§7.1.1, §7.1.5).
+            case Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Holding:
                 Stash.Stash();
                 break;
             case Tcp.Received received:
                 OnBytes(received.Data);
                 break;
-            case CheckBacklog:
-                ResumeWhenCaughtUp();
+            case ActorIdentity { MessageId: int id } when id == (int)Probe.MessageId:
+                OnProbeAnswered();
+                break;
+            case RequestMessages request:
+                OnDemand(request.Count);
                 break;
             case Tcp.ConnectionClosed or CloseCoordinator.TcpLost:
                 _closer.Forward(message);
@@ -104,49 +150,124 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
 
     private void OnBytes(ByteString data)
     {
-        // The socket hands over one compact buffer per read, so this is a view, not a copy.
-        var input = data.ToReadOnlySpan();
-        while (!_closeReceived)
+        // The socket hands over one array per read, so this is a view, not a copy (ReadBuffers).
+        Parse(ReadBuffers.Segment(data));
+    }
+
+    private void Parse(ArraySegment<byte> chunk)
+    {
+        int at = 0;
+        while (!_closeReceived && at < chunk.Count)
         {
-            var decoded = _decoder.Decode(input);
-            input = input[decoded.Consumed..];
+            // Explicit demand: nothing more is parsed while a message waits for it (a close frame
+            // behind it included, §7.1.1); the rest of the chunk waits with it.
+            if (_explicit && _waiting is { Count: > 0 })
+                break;
+            var decoded = _inPlace ? _decoder.DecodeInPlace(chunk.AsSpan(at), _pieceOver) : _decoder.Decode(chunk.AsSpan(at));
+            at += decoded.Consumed;
             if (decoded.Status == ProtocolStatus.NeedMoreData)
                 break;
             if (decoded.Violation is { } violation)
                 throw new WebSocketProtocolException(violation);
-            OnFrame(decoded.Value);
+            OnFrame(decoded.Value, chunk);
         }
+        _rest = _closeReceived || at == chunk.Count ? default : chunk[at..];
         // Idle connections keep no payload buffers (bench scenario 4: memory per idle connection).
         _decoder.ReleaseBuffers();
         _assembler.ReleaseBuffers();
-        SuspendIfHandlerBehind();
+        PauseIfBehind();
     }
 
-    private void SuspendIfHandlerBehind()
+    // ------------------------------------------------------------------ demand
+
+    private void Deliver(object message)
     {
-        if (_handlerCell is null || _readingSuspended || _handlerCell.NumberOfMessages <= _maxBacklog)
+        if (_explicit)
+        {
+            if (_demand == 0)
+            {
+                (_waiting ??= new Queue<object>()).Enqueue(message);
+                return;
+            }
+            _demand--;
+            _handler.Tell(message);
+            return;
+        }
+        _handler.Tell(message);
+        if (_window > 0 && ++_delivered - _handled >= _probeEvery && _probedAt < 0)
+            SendProbe();
+    }
+
+    private void SendProbe()
+    {
+        _probedAt = _delivered;
+        _handler.Tell(Probe, Self);
+    }
+
+    private void PauseIfBehind()
+    {
+        if (_readingSuspended)
+            return;
+        if (_explicit ? _demand > 0 : _window == 0 || _delivered - _handled <= _window)
             return;
         _readingSuspended = true;
         _tcp.Tell(Tcp.SuspendReading.Instance);
-        _trace.ReadingPaused(_handlerCell.NumberOfMessages);
-        // Polled, because a handler's mailbox sends no signal when it drains.
-        Timers.StartPeriodicTimer(CheckBacklog.Instance, CheckBacklog.Instance, TimeSpan.FromMilliseconds(10));
+        if (_explicit)
+            _trace.DemandUsedUp(_waiting?.Count ?? 0);
+        else
+            _trace.ReadingPaused(_delivered - _handled);
     }
 
-    private void ResumeWhenCaughtUp()
+    /// <summary>The handler has handled every message delivered before the probe.</summary>
+    private void OnProbeAnswered()
     {
-        if (_handlerCell is null || _handlerCell.NumberOfMessages > _maxBacklog / 2)
+        _handled = _probedAt;
+        _probedAt = -1;
+        long outstanding = _delivered - _handled;
+        if (outstanding >= _probeEvery)
+            SendProbe();
+        if (_readingSuspended && outstanding <= _window / 2)
+        {
+            _readingSuspended = false;
+            _tcp.Tell(Tcp.ResumeReading.Instance);
+            _trace.ReadingResumed();
+            Stash.UnstashAll();
+        }
+    }
+
+    private void OnDemand(int count)
+    {
+        if (!_explicit)
+            return; // automatic demand needs none (documented on RequestMessages)
+        _demand = Math.Min(_demand + count, long.MaxValue / 2);
+        while (_demand > 0 && _waiting is not null && _waiting.TryDequeue(out var waiting))
+        {
+            _demand--;
+            _handler.Tell(waiting);
+        }
+        if (_waiting is not { Count: > 0 } && _rest.Count > 0)
+        {
+            var rest = _rest;
+            _rest = default;
+            Parse(rest);
+        }
+        if (Holding)
             return;
-        Timers.Cancel(CheckBacklog.Instance);
-        _readingSuspended = false;
-        _tcp.Tell(Tcp.ResumeReading.Instance);
-        _trace.ReadingResumed();
         Stash.UnstashAll();
+        if (_readingSuspended && _demand > 0)
+        {
+            _readingSuspended = false;
+            _tcp.Tell(Tcp.ResumeReading.Instance);
+            _trace.DemandArrived();
+        }
     }
 
-    private void OnFrame(Frame frame)
+    // ------------------------------------------------------------------ frames and messages
+
+    private void OnFrame(Frame frame, ArraySegment<byte> chunk)
     {
-        _trace.FrameReceived(frame.Header, frame.Payload);
+        if (frame.PayloadOffset == 0)
+            _trace.FrameReceived(frame.Header, frame.Payload);
 
         switch (frame.Opcode)
         {
@@ -172,6 +293,13 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
                 return;
         }
 
+        if (_streamer is not null)
+        {
+            if (_streamer.Add(frame.Header, Lendable(frame.Payload, chunk), frame.PayloadOffset, frame.EndsFrame, this) is { } refused)
+                throw new WebSocketProtocolException(refused);
+            return;
+        }
+
         if (frame.Opcode != Opcode.Continuation)
         {
             _inCompressed = (frame.Header.Rsv & PerMessageDeflate.Rsv1) != 0;
@@ -186,18 +314,77 @@ internal sealed class ReaderActor : UntypedActor, IWithTimers, IWithUnboundedSta
         var message = assembled.Value;
         if (_inCompressed)
             _trace.MessageInflated(_compressedBytes, message.Payload.Length);
-        if (message.Type == MessageType.Text)
+        if (_lend)
+        {
+            DeliverLent(message.Type, Lendable(message.Payload, chunk));
+        }
+        else if (message.Type == MessageType.Text)
         {
             var text = Encoding.UTF8.GetString(message.Payload);
             _trace.TextDelivered(text);
             WebSocketMetrics.Received(_roleTag, message.Payload.Length);
-            _handler.Tell(new TextReceived(text));
+            Deliver(new TextReceived(text));
         }
         else
         {
             _trace.BinaryDelivered(message.Payload.Length);
             WebSocketMetrics.Received(_roleTag, message.Payload.Length);
-            _handler.Tell(new BinaryReceived(message.Payload.ToArray()));
+            Deliver(new BinaryReceived(message.Payload.ToArray()));
         }
+    }
+
+    /// <summary>
+    /// The payload as memory the handler may keep: the slice of the read buffer it was unmasked in,
+    /// the decoder's array of exactly its size when it spanned reads, or else (a fragmented or an
+    /// inflated message, joined in a pooled buffer) a copy of exactly its size. Never pooled memory:
+    /// the contract lets the handler keep it as long as it likes.
+    /// </summary>
+    private ReadOnlyMemory<byte> Lendable(ReadOnlySpan<byte> payload, ArraySegment<byte> chunk)
+    {
+        if (payload.IsEmpty)
+            return ReadOnlyMemory<byte>.Empty;
+        if (chunk.AsSpan().Overlaps(payload, out int offset))
+            return chunk.AsMemory(offset, payload.Length);
+        if (_decoder.TakeGatheredPayload() is { } gathered && gathered.AsSpan().Overlaps(payload, out offset))
+            return gathered.AsMemory(offset, payload.Length);
+        return payload.ToArray();
+    }
+
+    private void DeliverLent(MessageType type, ReadOnlyMemory<byte> payload)
+    {
+        _trace.LentDelivered(type, payload.Length);
+        WebSocketMetrics.Received(_roleTag, payload.Length);
+        Deliver(new MessageReceived(type, payload));
+    }
+
+    /// <summary>A message the streamer let through whole: as any message of this connection.</summary>
+    void IStreamedMessageSink.Message(MessageType type, ReadOnlyMemory<byte> payload)
+    {
+        if (_lend)
+        {
+            DeliverLent(type, payload);
+        }
+        else if (type == MessageType.Text)
+        {
+            var text = Encoding.UTF8.GetString(payload.Span);
+            _trace.TextDelivered(text);
+            WebSocketMetrics.Received(_roleTag, payload.Length);
+            Deliver(new TextReceived(text));
+        }
+        else
+        {
+            _trace.BinaryDelivered(payload.Length);
+            WebSocketMetrics.Received(_roleTag, payload.Length);
+            // An array of exactly the payload (one the decoder gathered, or the streamer joined) is given as it is.
+            bool exact = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length;
+            Deliver(new BinaryReceived(exact ? segment.Array! : payload.ToArray()));
+        }
+    }
+
+    void IStreamedMessageSink.Part(MessageType type, ReadOnlyMemory<byte> payload, bool isLast)
+    {
+        _trace.PartDelivered(type, payload.Length, isLast);
+        WebSocketMetrics.ReceivedPart(_roleTag, payload.Length, isLast);
+        Deliver(new PartReceived(type, payload, isLast));
     }
 }

@@ -134,7 +134,7 @@ internal sealed class WriterActor : UntypedActor
                 break;
             // The handler holds this actor as its connection (Opened.Connection): data goes out from
             // here without a hop through the parent, and the rest of its commands go on to the parent.
-            case Close or Abort:
+            case Close or Abort or RequestMessages:
                 Context.Parent.Forward(message);
                 break;
             case Tcp.CommandFailed:

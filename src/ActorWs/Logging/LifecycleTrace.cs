@@ -324,10 +324,34 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
             Emit(Direction.Received, TraceCategory.App, $"{length} bytes of binary");
     }
 
-    public void ReadingPaused(int waiting)
+    public void LentDelivered(MessageType type, int length)
     {
         if (Enabled)
-            Emit(Direction.Local, TraceCategory.Tcp, $"handler has {waiting} messages waiting: reading paused");
+            Emit(Direction.Received, TraceCategory.App, $"{length} bytes of {(type == MessageType.Text ? "text" : "binary")}, lent");
+    }
+
+    public void PartDelivered(MessageType type, int length, bool isLast)
+    {
+        if (Enabled)
+            Emit(Direction.Received, TraceCategory.App, $"{length} bytes of a streamed {(type == MessageType.Text ? "text" : "binary")} message{(isLast ? ", its last part" : "")}");
+    }
+
+    public void DemandUsedUp(int waiting)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, $"handler's demand used up, {waiting} parsed messages wait for more: reading paused");
+    }
+
+    public void DemandArrived()
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, "handler asked for more: reading resumed");
+    }
+
+    public void ReadingPaused(long waiting)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Tcp, $"{waiting} messages handed to the handler not yet known handled: reading paused");
     }
 
     public void ReadingResumed()

@@ -68,6 +68,14 @@ public static class WebSocketMetrics
         BytesReceived.Add(bytes, role);
     }
 
+    /// <summary>A part of a streamed message: its bytes now, the message once, with its last part.</summary>
+    internal static void ReceivedPart(KeyValuePair<string, object?> role, int bytes, bool isLast)
+    {
+        if (isLast)
+            MessagesReceived.Add(1, role);
+        BytesReceived.Add(bytes, role);
+    }
+
     internal static void Sent(KeyValuePair<string, object?> role, int bytes)
     {
         MessagesSent.Add(1, role);
