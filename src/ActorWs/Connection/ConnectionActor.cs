@@ -73,6 +73,14 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         public static readonly PingDue Instance = new();
     }
 
+    /// <summary>To itself, last thing at OPEN: the actor cell keeps the last message and its sender
+    /// until the next, and Succeeded (the request, its headers) and the handshake child's stopped
+    /// cell would otherwise stay reachable for as long as the connection sits idle.</summary>
+    private sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+    }
+
     /// <summary>From the supervisor's decider: the close coordinator failed and is being stopped.</summary>
     private sealed record CloserFailed
     {
@@ -291,6 +299,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
         Become(Open);
         Stash.UnstashAll();
+        Self.Tell(Settled.Instance);
     }
 
     private void Open(object message)
@@ -312,6 +321,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 break;
             case PingDue:
                 OnPingDue();
+                break;
+            case Settled:
                 break;
             case PongReceived pong:
                 if (_pinger is not null && !_pingerDone)
@@ -414,6 +425,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         }
         else if (t.ActorRef.Equals(_pinger))
         {
+            if (_pingerDone)
+                _trace.ChildDone(_pinger, "its pong came");
             (_pinger, _pingerDone) = (null, false);
             if (_pingOwed && _closer is null)
                 StartPinger();

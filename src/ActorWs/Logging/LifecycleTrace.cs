@@ -135,6 +135,14 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
     {
         if (Enabled)
             Emit(Direction.Local, TraceCategory.Actor, $"started {child.Path.ToStringWithoutAddress()}: {why}",
+                new() { ["path"] = child.Path.ToStringWithoutAddress(), ["child"] = child.Path.Name, ["started"] = true });
+    }
+
+    /// <summary>A child of the connection stopped because its work was done (the pinger at its pong).</summary>
+    public void ChildDone(IActorRef child, string why)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Actor, $"stopped {child.Path.ToStringWithoutAddress()}: {why}",
                 new() { ["path"] = child.Path.ToStringWithoutAddress(), ["child"] = child.Path.Name });
     }
 
