@@ -67,7 +67,10 @@ static async Task<int> Serve(DemoOptions options)
         var settings = WebSocketSettings.Create(config);
         if (options.Subprotocols.Count > 0)
             settings = settings with { Subprotocols = options.Subprotocols };
-        var server = await WebSocketServer.StartAsync(system, EchoHandler.Props(), settings, decider: ServeDoor.Decider);
+        // The handler's mailbox is the application's choice: an echo handler sees every message, and
+        // ActorWs's lean mailbox saves each idle connection Akka's default 32-slot segment (~1 KB;
+        // bench/RESULTS.md). demo.hocon names it, so it does not depend on the server registering it.
+        var server = await WebSocketServer.StartAsync(system, EchoHandler.Props().WithMailbox("actorws.lean-mailbox"), settings, decider: ServeDoor.Decider);
         // Scripts (bench/run.sh, tests) wait for this line.
         var capacity = server.MaxConnections == int.MaxValue ? "no connection limit" : $"max-connections {server.MaxConnections}";
         var subprotocols = settings.Subprotocols.Count == 0 ? "" : $", subprotocols {string.Join(", ", settings.Subprotocols)}";

@@ -87,7 +87,7 @@ public sealed class SilentPeerTests(ITestOutputHelper output) : HardeningKit(out
         var connection = (await monitor.ExpectMsgAsync<Opened>(Wait)).Connection.Path.Parent;
 
         // Reads everything, answers nothing (a peer whose application hangs, or a dead NAT path).
-        await Sys.SyncAsync(connection / "pinger"); // its interval timer runs
+        await Sys.SyncAsync(connection); // its interval timer is set before Opened; no pinger yet
         Scheduler.Advance(interval);
         var ping = await peer.ReadFrameAsync(Wait);
         Assert.True(ping is { Opcode: Opcode.Ping }, $"expected a ping, got {ping?.ToString() ?? "TCP closed"}");

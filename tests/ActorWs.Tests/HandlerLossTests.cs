@@ -18,11 +18,12 @@ public sealed class HandlerLossTests(ITestOutputHelper output) : Akka.TestKit.Xu
         c.Receive(Wire.Ascii(Wire.UpgradeRequest()));
         c.Tcp.ExpectMsg<Akka.IO.Tcp.Write>();
         observer.ExpectMsg<Opened>();
-        var tree = new[] { "handler", "reader", "writer", "pinger", "close" }.Select(c.Child).Append(c.Connection).ToList();
-        foreach (var actor in tree)
-            Watch(actor);
+        var tree = new[] { "reader", "writer" }.Select(c.Child).Append(c.Connection).ToList();
         c.Receive(Wire.Frame(Opcode.Text, Wire.Utf8(command), masked: true));
         Assert.Equal(code, c.ExpectFrame().CloseCode);
+        tree.Add(c.Child("close")); // started when the handler's end began the closing handshake
+        foreach (var actor in tree)
+            Watch(actor);
         c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(code), masked: true));
         c.Tcp.ExpectMsg<Akka.IO.Tcp.Close>();
         c.Connection.Tell(Akka.IO.Tcp.Closed.Instance, c.Tcp.Ref);

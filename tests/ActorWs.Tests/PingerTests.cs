@@ -22,28 +22,28 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     private ProbeConnection OpenConnection()
     {
         var c = new ProbeConnection(this, KeepAlive());
-        c.Open();
-        c.Sync("pinger"); // its timer is set up
+        c.Open(); // the connection's interval timer is set before Opened is sent
+        // Idle between pings: the pinger exists only from a ping to its pong.
+        Assert.Throws<InvalidOperationException>(() => c.Child("pinger"));
         return c;
     }
 
     [Fact]
-    public void Pinger_sends_a_ping_every_interval()
+    public void Pinger_pings_when_started_and_on_each_tick_and_stops_on_a_pong()
     {
         var writer = CreateTestProbe();
         var pinger = Sys.ActorOf(PingerActor.Props(TestSettings.Create("actorws.keep-alive { ping-interval = 10s, pong-timeout = 30s }"), writer.Ref, LifecycleTrace.Off(Sys, Role.Server)));
-        pinger.Sync();
-        Scheduler.Advance(TimeSpan.FromSeconds(9));
-        pinger.Sync();
-        writer.ExpectNoMsg(TimeSpan.Zero);
+        Watch(pinger);
         for (long i = 1; i <= 3; i++)
         {
-            Scheduler.Advance(i == 1 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10));
+            if (i > 1)
+                pinger.Tell(PingerActor.Tick.Instance);
             var ping = writer.ExpectMsg<WriterActor.SendKeepAlivePing>();
             Assert.Equal(i, System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(ping.Payload));
-            pinger.Tell(new PongReceived(ping.Payload));
         }
-        pinger.Sync();
+        pinger.Tell(new PongReceived([0, 0, 0, 0, 0, 0, 0, 3]));
+        ExpectTerminated(pinger);
+        Scheduler.Advance(TimeSpan.FromSeconds(30)); // its pong deadline was cancelled, not left to fire
         writer.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -56,19 +56,22 @@ public sealed class PingerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Scheduler.Advance(TimeSpan.FromSeconds(10));
         var ping = c.ExpectFrame();
         Assert.Equal(Opcode.Ping, ping.Opcode);
+        var pinger = c.Child("pinger");
+        Watch(pinger);
         c.Receive(Wire.Frame(Opcode.Pong, ping.Payload, masked: true));
         Assert.Equal(ping.Payload, c.App.ExpectMsg<PongReceived>().Payload);
-        c.Sync("pinger"); // the pong has reached the pinger too
+        ExpectTerminated(pinger); // the pong reached it, and its work is done
 
         Scheduler.Advance(TimeSpan.FromSeconds(5)); // the deadline of the first ping passes: cleared
         c.Tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Scheduler.Advance(TimeSpan.FromSeconds(5));
         var second = c.ExpectFrame();
         Assert.Equal(Opcode.Ping, second.Opcode);
-        Assert.NotEqual(ping.Payload, second.Payload);
+        pinger = c.Child("pinger");
+        Watch(pinger);
         c.Receive(Wire.Frame(Opcode.Pong, second.Payload, masked: true));
         c.App.ExpectMsg<PongReceived>();
-        c.Sync("pinger");
+        ExpectTerminated(pinger);
         Scheduler.Advance(TimeSpan.FromSeconds(5));
         c.Tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         c.App.ExpectNoMsg(TimeSpan.FromMilliseconds(50));

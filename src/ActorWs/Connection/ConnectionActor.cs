@@ -16,13 +16,18 @@ namespace ActorWs.Connection;
 /// supervisor of the connection's actors, and the address the application talks to.
 /// <code>
 /// conn-N
-///   handshake   HTTP Upgrade (§4), then stops
-///   writer      frames out, masking, back-pressure
-///   close       the closing handshake and TCP shutdown (§7)
-///   pinger      keep-alive (§5.5.2)
-///   reader      frames in, messages out
-///   handler     the application's actor (server side)
+///   handshake   HTTP Upgrade (§4): CONNECTING only, then stops
+///   reader      frames in, messages out          from OPEN
+///   writer      frames out, masking, back-pressure from OPEN
+///   pinger      keep-alive (§5.5.2)              from a ping to its pong
+///   close       the closing handshake and TCP shutdown (§7): from the start of closing
+///   handler     the application's actor (server side), from OPEN
 /// </code>
+/// A child exists only while its work does: an idle connection is the connection, its reader,
+/// writer and handler (bench/RESULTS.md, memory per idle connection). What the reader sends to the
+/// pinger or the close coordinator comes here and is passed on, creating the child when its work
+/// begins; one hop more keeps the order of every message (Akka orders messages per sender and
+/// receiver pair, and all of them now go through this actor).
 /// States: CONNECTING → OPEN → CLOSING → CLOSED. Its supervisor strategy is the one place where
 /// a child's failure becomes a close code; children are stopped, never restarted, because their
 /// state (a half-parsed frame, bytes in flight) cannot be rebuilt.
@@ -41,7 +46,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private IActorRef _handler;
     private IActorRef _tcp;
     private EndPoint? _remote, _local;
-    private IActorRef? _handshake, _reader, _writer, _pinger, _closer;
+    private IActorRef? _handshake, _reader, _writer, _closer, _pinger;
+    private ICancelable? _pingTimer;
+    private bool _pingerDone; // its pong was passed on: it is stopping
+    private bool _pingOwed;   // an interval passed while it stopped: the next pinger starts when it has
     private bool _finished;
     private bool _handshakeBusy;
     // The application ended this connection (Close, Abort, or its handler stopped): a client does not
@@ -57,6 +65,26 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     public sealed record ReachedOpen
     {
         public static readonly ReachedOpen Instance = new();
+    }
+
+    /// <summary>The keep-alive interval has passed (§5.5.2): the pinger's work begins, or goes on.</summary>
+    private sealed record PingDue
+    {
+        public static readonly PingDue Instance = new();
+    }
+
+    /// <summary>To itself, last thing at OPEN: the actor cell keeps the last message and its sender
+    /// until the next, and Succeeded (the request, its headers) and the handshake child's stopped
+    /// cell would otherwise stay reachable for as long as the connection sits idle.</summary>
+    private sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+    }
+
+    /// <summary>From the supervisor's decider: the close coordinator failed and is being stopped.</summary>
+    private sealed record CloserFailed
+    {
+        public static readonly CloserFailed Instance = new();
     }
 
     /// <summary>A server-side connection over <paramref name="tcp"/>, the accepted socket's actor.</summary>
@@ -131,8 +159,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         var handshake = _role == Role.Server
             ? HandshakeActor.ForServer(_settings, _tcp, _trace, _decider, _remote, _local)
             : HandshakeActor.ForClient(_settings, _tcp, _trace, _options!.CreateRequest(_uri!, _settings));
+        // Not watched: it ends by telling Succeeded or Failed, and a failure comes through supervision.
         _handshake = Context.ActorOf(handshake.UseLeanMailbox(Context.System), "handshake");
-        Context.Watch(_handshake);
     }
 
     private void Connecting(object message)
@@ -212,8 +240,6 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _handshakeBusy = true;
                 _handshake.Tell(new HandshakeActor.TcpEnded("TCP lost during the opening handshake"));
                 break;
-            case Terminated:
-                break;
             default:
                 CommandBeforeOpen(message);
                 break;
@@ -244,19 +270,20 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         if ((opened.Handler ?? _handlerProps) is { } handlerProps)
             _handler = Context.ActorOf(handlerProps, "handler");
+        // The one watch a connection keeps: an application's handler may stop of its own accord, and
+        // nothing else tells (the children's failures come through supervision).
         Context.Watch(_handler);
-        // Order matters only for the references each child needs. The writer and the handler keep
-        // Akka's default mailbox, whose reused segments cost nothing per message; the others see a
-        // message per TCP read or per event, and an idle connection is cheaper on LeanMailbox.
-        _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace, opened.Deflate), "writer");
-        _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer, _handler, _trace).UseLeanMailbox(Context.System), "close");
-        _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer, _trace).UseLeanMailbox(Context.System), "pinger");
-        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, _pinger, _closer, _trace, opened.Deflate).UseLeanMailbox(Context.System), "reader");
-        // Only the close coordinator's end matters here (the others' failures come through
-        // supervision); every watch costs an idle connection two small tables.
-        Context.Watch(_closer);
+        // The writer is on LeanMailbox too: its default mailbox's 32-slot segment costs an idle
+        // connection ~1 KB, against one 40-byte node per message (bench/RESULTS.md).
+        _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace, opened.Deflate).UseLeanMailbox(Context.System), "writer");
+        // The pinger and the close coordinator do not exist yet: the reader's pongs and its close
+        // frame, and TCP's end behind it, come here and are passed on.
+        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, Self, Self, _trace, opened.Deflate).UseLeanMailbox(Context.System), "reader");
+        _handshake = null; // stopped; its ref would keep its dead cell alive for the connection's life
+        if (_settings.PingInterval > TimeSpan.Zero)
+            _pingTimer = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_settings.PingInterval, _settings.PingInterval, Self, PingDue.Instance, ActorRefs.NoSender);
 
-        _trace.Open(Self, Context.GetChildren().Where(c => !c.Equals(_handshake)));
+        _trace.Open(Self, Context.GetChildren().Where(c => c.Path.Name != "handshake"));
         WebSocketMetrics.Opened(_role);
         _log.Debug("WebSocket {Role} connection {Path} open with {Remote}", _role, Self.Path, _remote);
         if (_role == Role.Client && _settings.ReconnectEnabled)
@@ -272,6 +299,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
         Become(Open);
         Stash.UnstashAll();
+        Self.Tell(Settled.Instance);
     }
 
     private void Open(object message)
@@ -289,7 +317,32 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 break;
             case Close or WriterActor.CloseFrameWritten:
                 _closeAsked |= message is Close;
-                _closer.Forward(message);
+                Closer().Forward(message);
+                break;
+            case CloseCoordinator.CloseReceived:
+                Closer().Forward(message);
+                break;
+            case PingDue:
+                OnPingDue();
+                break;
+            case Settled:
+                break;
+            case PongReceived pong:
+                if (_pinger is not null && !_pingerDone)
+                {
+                    _pingerDone = true;
+                    _pinger.Forward(pong);
+                }
+                else
+                    _trace.PongReceived(pong.Payload); // unsolicited (§5.5.3): no ping waits for it
+                break;
+            // TCP's end back from the reader (sent to it by this actor), after every frame before it.
+            case Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Sender.Equals(Self):
+                Closer().Forward(message);
+                break;
+            case CloserFailed:
+                _tcp.Tell(Tcp.Abort.Instance);
+                Finish(new Closed(CloseCodes.AbnormalClosure, "close coordinator stopped", false));
                 break;
             case Abort:
                 _closeAsked = true;
@@ -301,7 +354,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // reported as gone without a close frame (1006) whenever the FIN overtook the frame's parsing.
             case Tcp.ConnectionClosed c:
                 _tcpEnd = c;
-                ToCloserBehindReader().Forward(c);
+                ToCloserBehindReader(c);
                 break;
             case CloseCoordinator.Finished f:
                 Finish(f.Closed);
@@ -315,10 +368,53 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         }
     }
 
-    /// <summary>The reader while it runs (it passes TCP's end on to the close coordinator after the
-    /// frames before it), else the close coordinator itself. A reader that failed is still a child
+    /// <summary>TCP's end to the reader while it runs (it passes it back here, to the close
+    /// coordinator, after the frames before it; sent as this actor, which is how it is told apart on
+    /// its way back), else to the close coordinator itself. A reader that failed is still a child
     /// until its stop completes, but what reaches it then goes to dead letters.</summary>
-    private IActorRef ToCloserBehindReader() => _readerFailed || Context.Child("reader").IsNobody() ? _closer! : _reader!;
+    private void ToCloserBehindReader(object tcpEnd)
+    {
+        if (_readerFailed || Context.Child("reader").IsNobody())
+            Closer().Tell(tcpEnd, Self);
+        else
+            _reader!.Tell(tcpEnd, Self);
+    }
+
+    /// <summary>The close coordinator, started when closing starts (§7): the application's Close, the
+    /// peer's close frame, a failure, TCP's end or the handler's. Every message for it comes through
+    /// this actor, so it is created before the first and sees them all in order.</summary>
+    private IActorRef Closer()
+    {
+        if (_closer is null)
+        {
+            // Keep-alive ends with OPEN: the close timeout bounds the closing handshake.
+            _pingTimer?.Cancel();
+            _closer = Context.ActorOf(CloseCoordinator.Props(_role, _settings, _tcp, _writer!, _handler, _trace).UseLeanMailbox(Context.System), "close");
+            _trace.ChildStarted(_closer, "the closing handshake begins (RFC 6455 §7)");
+        }
+        return _closer;
+    }
+
+    /// <summary>Keep-alive (§5.5.2): the pinger lives from a ping to its pong. While one still waits
+    /// for its pong, it sends the next ping and keeps the first one's deadline.</summary>
+    private void OnPingDue()
+    {
+        if (_pinger is null)
+            StartPinger();
+        else if (_pingerDone)
+            _pingOwed = true;
+        else
+            _pinger.Tell(PingerActor.Tick.Instance);
+    }
+
+    /// <summary>Watched while it lives: a new one may take its name only once it is gone. The
+    /// connection already watches its handler, so this costs an idle connection nothing.</summary>
+    private void StartPinger()
+    {
+        _pinger = Context.ActorOf(PingerActor.Props(_settings, _writer!, _trace).UseLeanMailbox(Context.System), "pinger");
+        Context.Watch(_pinger);
+        _trace.ChildStarted(_pinger, "a keep-alive ping is due (RFC 6455 §5.5.2)");
+    }
 
     private void OnTerminated(Terminated t)
     {
@@ -328,17 +424,21 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         {
             var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
             _tcpEnd ??= lost;
-            ToCloserBehindReader().Tell(lost);
+            ToCloserBehindReader(lost);
+        }
+        else if (t.ActorRef.Equals(_pinger))
+        {
+            if (_pingerDone)
+                _trace.ChildDone(_pinger, "its pong came");
+            (_pinger, _pingerDone) = (null, false);
+            if (_pingOwed && _closer is null)
+                StartPinger();
+            _pingOwed = false;
         }
         else if (t.ActorRef.Equals(_handler))
         {
             _closeAsked = true;
-            _closer.Tell(new Close(CloseCodes.GoingAway, "handler stopped"));
-        }
-        else if (t.ActorRef.Equals(_closer))
-        {
-            _tcp.Tell(Tcp.Abort.Instance);
-            Finish(new Closed(CloseCodes.AbnormalClosure, "close coordinator stopped", false));
+            Closer().Tell(new Close(CloseCodes.GoingAway, "handler stopped"));
         }
     }
 
@@ -356,14 +456,21 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             _log.Error(failure, "WebSocket {Role} connection {Path}: unexpected failure in a child: closing with {Code}", _role, Self.Path, code);
         _trace.ChildFailed(child, failure, code);
 
-        if (_closer is null || _finished)
+        if (_writer is null || _finished) // not OPEN yet, or over
             return Directive.Stop;
+        // It is stopped; the connection cannot close cleanly without it. Not handled here: Finish may
+        // throw for a reconnect, which belongs in a message's handling, not in the decider.
+        if (child.Equals(_closer))
+        {
+            Self.Tell(CloserFailed.Instance);
+            return Directive.Stop;
+        }
         // The failed child is stopped: without the writer no close frame can be sent, and without
         // the reader the peer's close frame can never be read.
         // A peer that does not read (a send buffer or a pong queue over its limit) would never
         // read a close frame either: the connection is aborted, as when the writer itself failed.
         bool canWrite = !child.Equals(_writer) && failure is not SendBufferOverflowException;
-        _closer.Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: canWrite, ReaderAlive: !child.Equals(_reader)));
+        Closer().Tell(new CloseCoordinator.FailConnection(code, reason, WriterAlive: canWrite, ReaderAlive: !child.Equals(_reader)));
         if (child.Equals(_reader))
         {
             _readerFailed = true;
@@ -371,7 +478,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // mailbox (a reader that forwarded it had read every chunk, and cannot fail after):
             // without it the close coordinator would wait out its timeouts.
             if (_tcpEnd is not null)
-                _closer.Tell(_tcpEnd);
+                _closer!.Tell(_tcpEnd);
         }
         return Directive.Stop;
     }
@@ -383,7 +490,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         if (_finished)
             return;
         _finished = true;
-        if (_closer is not null) // it was OPEN
+        _pingTimer?.Cancel();
+        if (_writer is not null) // it was OPEN
             WebSocketMetrics.Closed(_role, closed.Code);
         if (plainHttp)
             _trace.PlainHttpEnded(closed.Reason);
@@ -419,6 +527,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 Context.Stop(Self);
         });
     }
+
+    protected override void PostStop() => _pingTimer?.Cancel();
 
     /// <summary>wss:// (or https://, which ClientHandshake also takes): TLS under the opening handshake (RFC 6455 §3).</summary>
     public static bool IsSecure(Uri uri) => uri.Scheme is "wss" or "https";

@@ -6,13 +6,17 @@ using ActorWs.Protocol;
 namespace ActorWs.Connection;
 
 /// <summary>
-/// Keep-alive (RFC 6455 §5.5.2, §5.5.3): a ping every interval; a pong clears the deadline; no
-/// pong within the timeout throws <see cref="KeepAliveTimeoutException"/>, which the connection's
-/// supervisor turns into a 1011 close followed by a TCP abort if the peer stays silent.
+/// Keep-alive (RFC 6455 §5.5.2, §5.5.3): the connection times the interval and starts this actor
+/// when a ping is due; it sends the ping, and its pong ends its work, so it stops (an idle
+/// connection holds no pinger between pings). A <see cref="Tick"/> while it waits sends another
+/// ping under the first one's deadline. No pong within the timeout throws
+/// <see cref="KeepAliveTimeoutException"/>, which the connection's supervisor turns into a 1011
+/// close followed by a TCP abort if the peer stays silent.
 /// </summary>
 internal sealed class PingerActor : UntypedActor, IWithTimers
 {
-    private sealed record Tick
+    /// <summary>From the connection: the next interval has passed and the pong is still awaited.</summary>
+    public sealed record Tick
     {
         public static readonly Tick Instance = new();
     }
@@ -24,6 +28,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
     private readonly WebSocketSettings _settings;
     private readonly IActorRef _writer;
     private readonly LifecycleTrace _trace;
+    // Each pinger sends from 1: a log matches a pong to its ping within one pinger's life.
     private long _sequence;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -45,6 +50,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
             case PongReceived pong:
                 Timers.Cancel(PongDue.Instance);
                 _trace.PongReceived(pong.Payload);
+                Context.Stop(Self); // its work is done until the next interval
                 break;
             case PongDue:
                 throw new KeepAliveTimeoutException(_settings.PongTimeout);
@@ -57,11 +63,7 @@ internal sealed class PingerActor : UntypedActor, IWithTimers
     public static Props Props(WebSocketSettings settings, IActorRef writer, LifecycleTrace trace) =>
         Akka.Actor.Props.Create(() => new PingerActor(settings, writer, trace));
 
-    protected override void PreStart()
-    {
-        if (_settings.PingInterval > TimeSpan.Zero)
-            Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.PingInterval);
-    }
+    protected override void PreStart() => SendPing();
 
     private void SendPing()
     {

@@ -126,8 +126,24 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
         Emit(Direction.Local, TraceCategory.State, "OPEN", State("OPEN"));
         var names = InTreeOrder(children).Select(c => c.Path.Name).ToArray();
         var path = connection.Path.ToStringWithoutAddress();
-        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {path} with {string.Join(", ", names)} (the handshake child has stopped)",
+        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {path} with {string.Join(", ", names)} (the handshake child has stopped; pinger and close start when their work does)",
             new() { ["path"] = path, ["children"] = names });
+    }
+
+    /// <summary>A child of the connection started after OPEN, when its work began.</summary>
+    public void ChildStarted(IActorRef child, string why)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Actor, $"started {child.Path.ToStringWithoutAddress()}: {why}",
+                new() { ["path"] = child.Path.ToStringWithoutAddress(), ["child"] = child.Path.Name, ["started"] = true });
+    }
+
+    /// <summary>A child of the connection stopped because its work was done (the pinger at its pong).</summary>
+    public void ChildDone(IActorRef child, string why)
+    {
+        if (Enabled)
+            Emit(Direction.Local, TraceCategory.Actor, $"stopped {child.Path.ToStringWithoutAddress()}: {why}",
+                new() { ["path"] = child.Path.ToStringWithoutAddress(), ["child"] = child.Path.Name });
     }
 
     public void AbortedByApplication()
