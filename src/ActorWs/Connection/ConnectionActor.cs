@@ -281,7 +281,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case Tcp.Received r:
                 _reader.Forward(r);
                 break;
-            case SendText or SendBinary or SendPing:
+            case SendText or SendBinary or SendPing or Send or SendPart or MessageReceived or PartReceived:
                 _writer.Forward(message);
                 break;
             case Close or WriterActor.CloseFrameWritten:
