@@ -104,6 +104,7 @@ internal sealed class WriterActor : UntypedActor
     private List<(IActorRef To, object Ack)>? _inFlightAcks;
     private byte[]? _inFlight;
     private long _inFlightLength;
+    private long _inFlightLent;
     // The streamed message now open (§5.4), and the data commands that wait for it to end.
     private IActorRef? _streamOwner;
     private Opcode _streamOpcode;
@@ -499,7 +500,7 @@ internal sealed class WriterActor : UntypedActor
     {
         if (_inFlight is not null || _pendingLength == 0)
             return;
-        (_inFlight, _inFlightLength, _inFlightHasClose) = (_pending, _pendingLength + _lentLength, _pendingHasClose);
+        (_inFlight, _inFlightLength, _inFlightLent, _inFlightHasClose) = (_pending, _pendingLength + _lentLength, _lentLength, _pendingHasClose);
         (_pendingAcks, _inFlightAcks) = (_inFlightAcks, _pendingAcks); // the in-flight list is empty here: reused, not reallocated
         Tcp.SimpleWriteCommand write = _lent is { Count: > 0 }
             ? new GatherWrite(Segments(_pending!, _pendingLength, _lent), WriteAck.Instance)
@@ -531,6 +532,8 @@ internal sealed class WriterActor : UntypedActor
         if (_inFlight is not null)
             PayloadBuffers.Return(_inFlight);
         _inFlight = null;
+        if (_inFlightLent >= PayloadBuffers.LargeThreshold)
+            Memory.MemoryReclaimer.LargeLentReleased();
         if (_inFlightAcks is { Count: > 0 } acks)
         {
             foreach (var (to, ack) in acks)

@@ -332,6 +332,12 @@ internal sealed class SocketConnection : UntypedActor
     private void OnSendCompleted(SendCompleted done)
     {
         _sendPending = false;
+        // The event args would otherwise keep the last write's memory (a lent 16 MiB payload, say)
+        // alive for as long as the connection lives.
+        if (_sendArgs!.BufferList is not null)
+            _sendArgs.BufferList = null;
+        else
+            _sendArgs.SetBuffer(null, 0, 0);
         if (_closed)
             return;
         if (done.Error != SocketError.Success)
