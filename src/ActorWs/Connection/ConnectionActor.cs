@@ -312,7 +312,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case RequestMessages:
                 _reader.Forward(message); // explicit demand, which the reader keeps
                 break;
-            case SendText or SendBinary or SendPing:
+            case SendText or SendBinary or SendPing or Send or SendPart or MessageReceived or PartReceived:
                 _writer.Forward(message);
                 break;
             case Close or WriterActor.CloseFrameWritten:

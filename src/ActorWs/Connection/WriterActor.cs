@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using ActorWs.Logging;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs.Connection;
 
@@ -15,6 +17,26 @@ namespace ActorWs.Connection;
 /// and past the hard limit the connection fails with 1008. With permessage-deflate, a data message
 /// of at least <c>compression.threshold</c> bytes goes out compressed in one frame with RSV1 set
 /// (RFC 7692 §6, §7.2.1); control frames never are (§6.1).
+/// <para>
+/// Lent payloads (<see cref="Send"/>, <see cref="SendPart"/>, a received <see cref="MessageReceived"/>
+/// or <see cref="PartReceived"/> told to be sent on, and a large <see cref="SendBinary"/>) of at least
+/// <see cref="LendAtLeast"/> bytes are not copied: the pending write becomes the frame header in the
+/// pending buffer followed by the application's own array, sent with one gather write
+/// (<see cref="GatherWrite"/>). Smaller ones are copied, which is what lets many small frames share one
+/// write. A client copies every payload, masking it on the way (RFC 6455 §5.3: the one copy the RFC
+/// forces); a compressed message is our own output anyway. Memory that is not backed by an array is copied.
+/// </para>
+/// <para>
+/// Acks are told once the write that carries the payload has been acknowledged by the socket, for a
+/// copied payload as for a lent one, so they come in the order of the sends and pace a sender by
+/// what the OS takes. A connection that closes first tells none.
+/// </para>
+/// <para>
+/// A streamed message (§5.4) is open from its first part to the one with <c>IsLast</c>, and belongs
+/// to the actor that sent its first part. Meanwhile every other data message, and the parts of any
+/// other sender, wait whole in a queue behind it (counted against <c>max-buffered</c> like written
+/// bytes), because fragments of two messages must not interleave; control frames do not wait.
+/// </para>
 /// </summary>
 internal sealed class WriterActor : UntypedActor
 {
@@ -57,6 +79,12 @@ internal sealed class WriterActor : UntypedActor
         public static readonly FlushPending Instance = new();
     }
 
+    /// <summary>
+    /// Payloads from this size on are lent to the socket instead of copied. Below it the copy costs
+    /// less than the gather write's extra segment (and its pinning) would, and small frames coalesce.
+    /// </summary>
+    internal const int LendAtLeast = 2048;
+
     private readonly bool _mask;
     private readonly WebSocketSettings _settings;
     private readonly IActorRef _tcp;
@@ -68,8 +96,21 @@ internal sealed class WriterActor : UntypedActor
     private int _pendingLength;
     private int _pendingPongs;
     private bool _pendingHasClose;
+    // Lent payloads of the pending write, each to go out after the pending buffer's first At bytes.
+    private List<(int At, ArraySegment<byte> Payload)>? _lent;
+    private long _lentLength;
+    // Acks to tell when the pending write, then the write in flight, is acknowledged.
+    private List<(IActorRef To, object Ack)>? _pendingAcks;
+    private List<(IActorRef To, object Ack)>? _inFlightAcks;
     private byte[]? _inFlight;
-    private int _inFlightLength;
+    private long _inFlightLength;
+    private long _inFlightLent;
+    // The streamed message now open (§5.4), and the data commands that wait for it to end.
+    private IActorRef? _streamOwner;
+    private Opcode _streamOpcode;
+    private List<(object Command, IActorRef Sender)>? _held;
+    private long _heldBytes;
+    private bool _releasing;
     private bool _inFlightHasClose;
     private bool _closeQueued;
     private bool _aboveHighWatermark;
@@ -100,15 +141,11 @@ internal sealed class WriterActor : UntypedActor
     {
         switch (message)
         {
-            case SendText m:
-                SendData(Opcode.Text, m.Text);
-                break;
-            case SendBinary m:
-                WebSocketMetrics.Sent(_roleTag, m.Data.Length);
-                if (ShouldCompress(m.Data.Length))
-                    SendCompressed(Opcode.Binary, m.Data);
+            case SendText or SendBinary or Send or MessageReceived or SendPart or PartReceived:
+                if (_streamOwner is not null && !(IsPart(message) && Sender.Equals(_streamOwner)))
+                    Hold(message, Sender);
                 else
-                    SendData(Opcode.Binary, m.Data);
+                    SendMessage(message, Sender);
                 break;
             case FlushPending:
                 _flushScheduled = false;
@@ -158,7 +195,140 @@ internal sealed class WriterActor : UntypedActor
         _pending = null;
     }
 
-    private long Buffered => _pendingLength + (_inFlight is null ? 0 : _inFlightLength);
+    private long Buffered => _pendingLength + _lentLength + (_inFlight is null ? 0 : _inFlightLength) + _heldBytes;
+
+    private static bool IsPart(object command) => command is SendPart or PartReceived;
+
+    /// <summary>A data command, now that no other message's fragments are open in front of it.</summary>
+    private void SendMessage(object command, IActorRef sender)
+    {
+        switch (command)
+        {
+            case SendText m:
+                SendData(Opcode.Text, m.Text);
+                break;
+            case SendBinary m:
+                SendWhole(Opcode.Binary, m.Data, null, sender); // its contract: the array does not change after sending
+                break;
+            case Send m:
+                SendWhole((Opcode)m.Type, m.Payload, m.Ack, sender);
+                break;
+            case MessageReceived m:
+                SendWhole((Opcode)m.Type, m.Payload, null, sender);
+                break;
+            case SendPart m:
+                SendPartFrame(m.Type, m.Payload, m.IsLast, m.Ack, sender);
+                break;
+            case PartReceived m:
+                SendPartFrame(m.Type, m.Payload, m.IsLast, null, sender);
+                break;
+        }
+    }
+
+    private void SendWhole(Opcode opcode, ReadOnlyMemory<byte> payload, object? ack, IActorRef sender)
+    {
+        if (RefuseAfterClose(opcode))
+            return;
+        WebSocketMetrics.Sent(_roleTag, payload.Length);
+        if (ShouldCompress(payload.Length))
+            SendCompressed(opcode, payload.Span);
+        else
+            SendFrame(true, opcode, payload);
+        AckWithWrite(ack, sender);
+    }
+
+    /// <summary>A part of a streamed message (§5.4): the first carries the message's opcode, the rest
+    /// are continuations, and only the last has FIN. Never compressed: RFC 7692 §6 lets a message go
+    /// uncompressed, and a part has to go out before the message's end is known.</summary>
+    private void SendPartFrame(MessageType type, ReadOnlyMemory<byte> payload, bool isLast, object? ack, IActorRef sender)
+    {
+        var opcode = (Opcode)type;
+        if (RefuseAfterClose(opcode))
+            return;
+        if (_streamOwner is null)
+        {
+            if (!isLast)
+                (_streamOwner, _streamOpcode) = (sender, opcode);
+        }
+        else
+        {
+            if (_streamOpcode != opcode)
+                throw new InvalidOperationException($"a {type} part sent into an open {(MessageType)_streamOpcode} message (RFC 6455 §5.4)");
+            opcode = Opcode.Continuation;
+            if (isLast)
+                _streamOwner = null;
+        }
+        WebSocketMetrics.SentPart(_roleTag, payload.Length, isLast);
+        SendFrame(isLast, opcode, payload);
+        AckWithWrite(ack, sender);
+        if (_streamOwner is null)
+            ReleaseHeld();
+    }
+
+    private void AckWithWrite(object? ack, IActorRef sender)
+    {
+        if (ack is not null)
+            (_pendingAcks ??= []).Add((sender, ack));
+    }
+
+    /// <summary>Behind the open streamed message: whole, and counted against the bounds.</summary>
+    private void Hold(object command, IActorRef sender)
+    {
+        if (_closeQueued)
+        {
+            RefuseAfterClose(command is SendText ? Opcode.Text : Opcode.Binary);
+            return;
+        }
+        (_held ??= []).Add((command, sender));
+        _heldBytes += HeldSize(command);
+        CheckBounds();
+    }
+
+    private static long HeldSize(object command) => command switch
+    {
+        SendText m => m.Text.Length, // a lower bound of its UTF-8, enough for a bound on memory
+        SendBinary m => m.Data.Length,
+        Send m => m.Payload.Length,
+        MessageReceived m => m.Payload.Length,
+        SendPart m => m.Payload.Length,
+        PartReceived m => m.Payload.Length,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The streamed message ended: what waited goes out in its order. A held part can open the next
+    /// streamed message; then only that sender's parts go on, and the rest wait again, still in
+    /// their order (so one sender's messages are never reordered among themselves, except a whole
+    /// message it sent while its own streamed message was open, which has to wait for that one's end).
+    /// </summary>
+    private void ReleaseHeld()
+    {
+        if (_releasing || _held is null)
+            return;
+        _releasing = true;
+        try
+        {
+            int i = 0;
+            while (i < _held.Count)
+            {
+                var (command, sender) = _held[i];
+                if (_streamOwner is not null && !(IsPart(command) && sender.Equals(_streamOwner)))
+                {
+                    i++;
+                    continue;
+                }
+                _held.RemoveAt(i);
+                _heldBytes -= HeldSize(command);
+                SendMessage(command, sender);
+                if (_streamOwner is null)
+                    i = 0; // a streamed message ended: what it held back from the head on may go now
+            }
+        }
+        finally
+        {
+            _releasing = false;
+        }
+    }
 
     private void SendData(Opcode opcode, string text)
     {
@@ -180,18 +350,44 @@ internal sealed class WriterActor : UntypedActor
             }
             return;
         }
-        var frame = Reserve(opcode, length, out var header);
-        Encoding.UTF8.GetBytes(text, frame[^length..]);
-        Commit(frame, header, length);
+        var frame = Reserve(true, opcode, length, out var header);
+        var payload = frame[^length..];
+        Encoding.UTF8.GetBytes(text, payload);
+        _trace.FrameSent(header, payload);
+        if (header.Masked)
+            Masking.Apply(payload, header.MaskKey);
+        Commit(frame.Length);
     }
 
-    private void SendData(Opcode opcode, ReadOnlySpan<byte> data)
+    /// <summary>One frame of <paramref name="payload"/>: lent to the socket when it is large, in an
+    /// array, and need not be masked; otherwise copied (and masked) into the pending buffer.</summary>
+    private void SendFrame(bool fin, Opcode opcode, ReadOnlyMemory<byte> payload)
     {
-        if (RefuseAfterClose(opcode))
+        if (!_mask && payload.Length >= LendAtLeast && MemoryMarshal.TryGetArray(payload, out var lent))
+        {
+            var header = new FrameHeader(fin, 0, opcode, false, payload.Length);
+            EnsurePending(header.EncodedLength);
+            header.WriteTo(_pending.AsSpan(_pendingLength));
+            _trace.FrameSent(header, payload.Span);
+            _pendingLength += header.EncodedLength;
+            (_lent ??= []).Add((_pendingLength, lent));
+            _lentLength += lent.Count;
+            Committed();
             return;
-        var frame = Reserve(opcode, data.Length, out var header);
-        data.CopyTo(frame[^data.Length..]);
-        Commit(frame, header, data.Length);
+        }
+        SendCopied(fin, opcode, payload.Span);
+    }
+
+    private void SendCopied(bool fin, Opcode opcode, ReadOnlySpan<byte> payload, byte rsv = 0)
+    {
+        var frame = Reserve(fin, opcode, payload.Length, out var header, rsv);
+        // Traced before masking, so the preview shows the payload, not its masked bytes (§5.3).
+        _trace.FrameSent(header, payload);
+        if (header.Masked)
+            Masking.Apply(payload, frame[^payload.Length..], header.MaskKey); // copied and masked in one pass
+        else
+            payload.CopyTo(frame[^payload.Length..]);
+        Commit(frame.Length);
     }
 
     private bool ShouldCompress(int length) => _deflater is not null && length >= _compressionThreshold;
@@ -206,9 +402,7 @@ internal sealed class WriterActor : UntypedActor
         try
         {
             _trace.MessageCompressed(opcode, message.Length, length);
-            var frame = Reserve(opcode, length, out var header, PerMessageDeflate.Rsv1);
-            compressed.AsSpan(0, length).CopyTo(frame[^length..]);
-            Commit(frame, header, length);
+            SendCopied(true, opcode, compressed.AsSpan(0, length), PerMessageDeflate.Rsv1);
         }
         finally
         {
@@ -220,7 +414,9 @@ internal sealed class WriterActor : UntypedActor
     {
         if (payload.Length > FrameHeader.MaxControlPayload)
             throw new ArgumentException($"{opcode.Name()} payload of {payload.Length} bytes is over 125 (RFC 6455 §5.5)");
-        SendData(opcode, payload);
+        if (RefuseAfterClose(opcode))
+            return;
+        SendCopied(true, opcode, payload);
     }
 
     private void SendClose(CloseStatus? status)
@@ -228,11 +424,12 @@ internal sealed class WriterActor : UntypedActor
         if (_closeQueued)
             return;
         var payload = status?.ToPayload() ?? [];
-        var frame = Reserve(Opcode.Close, payload.Length, out var header);
-        payload.CopyTo(frame[^payload.Length..]);
         _closeQueued = true;
         _pendingHasClose = true;
-        Commit(frame, header, payload.Length);
+        SendCopied(true, Opcode.Close, payload);
+        // Nothing goes after our close frame (§5.5.1): what waited for a streamed message never will.
+        _held = null;
+        _heldBytes = 0;
     }
 
     private bool RefuseAfterClose(Opcode opcode)
@@ -244,9 +441,9 @@ internal sealed class WriterActor : UntypedActor
     }
 
     /// <summary>Room for one whole frame at the end of the pending buffer, header already written.</summary>
-    private Span<byte> Reserve(Opcode opcode, int payloadLength, out FrameHeader header, byte rsv = 0)
+    private Span<byte> Reserve(bool fin, Opcode opcode, int payloadLength, out FrameHeader header, byte rsv = 0)
     {
-        header = new FrameHeader(true, rsv, opcode, _mask, payloadLength, _mask ? Masking.NewKey() : 0);
+        header = new FrameHeader(fin, rsv, opcode, _mask, payloadLength, _mask ? Masking.NewKey() : 0);
         int frameLength = header.EncodedLength + payloadLength;
         EnsurePending(frameLength);
         var frame = _pending.AsSpan(_pendingLength, frameLength);
@@ -254,13 +451,14 @@ internal sealed class WriterActor : UntypedActor
         return frame;
     }
 
-    private void Commit(Span<byte> frame, in FrameHeader header, int payloadLength)
+    private void Commit(int frameLength)
     {
-        // Traced before masking, so the preview shows the payload, not its masked bytes (§5.3).
-        _trace.FrameSent(header, frame[^payloadLength..]);
-        if (header.Masked)
-            Masking.Apply(frame[^payloadLength..], header.MaskKey);
-        _pendingLength += frame.Length;
+        _pendingLength += frameLength;
+        Committed();
+    }
+
+    private void Committed()
+    {
         CheckBounds();
         // Not written at once: the messages already in our mailbox (a reader delivers a whole TCP
         // chunk's worth of messages at a time) join this one, and they all go out in one write.
@@ -302,9 +500,31 @@ internal sealed class WriterActor : UntypedActor
     {
         if (_inFlight is not null || _pendingLength == 0)
             return;
-        (_inFlight, _inFlightLength, _inFlightHasClose) = (_pending, _pendingLength, _pendingHasClose);
-        (_pending, _pendingLength, _pendingPongs, _pendingHasClose) = (null, 0, 0, false);
-        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(_inFlight!, 0, _inFlightLength), WriteAck.Instance));
+        (_inFlight, _inFlightLength, _inFlightLent, _inFlightHasClose) = (_pending, _pendingLength + _lentLength, _lentLength, _pendingHasClose);
+        (_pendingAcks, _inFlightAcks) = (_inFlightAcks, _pendingAcks); // the in-flight list is empty here: reused, not reallocated
+        Tcp.SimpleWriteCommand write = _lent is { Count: > 0 }
+            ? new GatherWrite(Segments(_pending!, _pendingLength, _lent), WriteAck.Instance)
+            : Tcp.Write.Create(ByteString.FromBytes(_pending!, 0, _pendingLength), WriteAck.Instance);
+        _lent?.Clear();
+        (_pending, _pendingLength, _lentLength, _pendingPongs, _pendingHasClose) = (null, 0, 0, 0, false);
+        _tcp.Tell(write);
+    }
+
+    /// <summary>The pending buffer cut where the lent payloads go, and them between its pieces. Every
+    /// lent payload has its frame header in the pending buffer right before it.</summary>
+    private static ArraySegment<byte>[] Segments(byte[] pending, int pendingLength, List<(int At, ArraySegment<byte> Payload)> lent)
+    {
+        var segments = new ArraySegment<byte>[2 * lent.Count + (lent[^1].At < pendingLength ? 1 : 0)];
+        int i = 0, from = 0;
+        foreach (var (at, payload) in lent)
+        {
+            segments[i++] = new ArraySegment<byte>(pending, from, at - from);
+            segments[i++] = payload;
+            from = at;
+        }
+        if (from < pendingLength)
+            segments[i] = new ArraySegment<byte>(pending, from, pendingLength - from);
+        return segments;
     }
 
     private void OnAck()
@@ -312,6 +532,14 @@ internal sealed class WriterActor : UntypedActor
         if (_inFlight is not null)
             PayloadBuffers.Return(_inFlight);
         _inFlight = null;
+        if (_inFlightLent >= PayloadBuffers.LargeThreshold)
+            Memory.MemoryReclaimer.LargeLentReleased();
+        if (_inFlightAcks is { Count: > 0 } acks)
+        {
+            foreach (var (to, ack) in acks)
+                to.Tell(ack);
+            acks.Clear();
+        }
         if (_inFlightHasClose)
             _closer.Tell(CloseFrameWritten.Instance);
         _inFlightHasClose = false;

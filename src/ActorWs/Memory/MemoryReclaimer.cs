@@ -35,6 +35,11 @@ internal static class MemoryReclaimer
         }
     }
 
+    /// <summary>A large payload an application lent to a writer has been written: it is garbage now,
+    /// or soon, and unlike a pooled buffer its end would schedule no collection (a 16 MiB echo that
+    /// is still being written when the reader's buffers go would otherwise stay resident).</summary>
+    public static void LargeLentReleased() => Schedule();
+
     /// <summary>Restarted by each release: a steady stream of large messages is left alone.</summary>
     private static void Schedule()
     {

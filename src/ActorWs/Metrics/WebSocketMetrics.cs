@@ -82,5 +82,13 @@ public static class WebSocketMetrics
         BytesSent.Add(bytes, role);
     }
 
+    /// <summary>One part of a streamed message: its bytes now, the message once, with its last part.</summary>
+    internal static void SentPart(KeyValuePair<string, object?> role, int bytes, bool last)
+    {
+        if (last)
+            MessagesSent.Add(1, role);
+        BytesSent.Add(bytes, role);
+    }
+
     internal static void SendBufferHigh(KeyValuePair<string, object?> role) => SendBufferHighs.Add(1, role);
 }

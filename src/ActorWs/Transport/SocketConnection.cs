@@ -9,7 +9,7 @@ namespace ActorWs.Transport;
 
 /// <summary>
 /// One TCP socket as an actor that speaks the subset of Akka.IO's connection protocol ActorWs uses:
-/// <c>Tcp.Register</c>, <c>Tcp.Write</c> with an ack, <c>SuspendReading</c>/<c>ResumeReading</c>,
+/// <c>Tcp.Register</c>, <c>Tcp.Write</c> (or ActorWs's own <see cref="GatherWrite"/>) with an ack, <c>SuspendReading</c>/<c>ResumeReading</c>,
 /// <c>Close</c> and <c>Abort</c> in; <c>Tcp.Received</c>, <c>PeerClosed</c>, <c>ErrorClosed</c>,
 /// <c>Closed</c> and <c>Aborted</c> out. The connection's actors (and their tests, which stand a probe
 /// in for it) are the same as over Akka.IO.
@@ -44,8 +44,8 @@ internal sealed class SocketConnection : UntypedActor
     // Told once, when the socket is disposed (after its drain): the server counts descriptors until then.
     private Action? _disposed;
     private SocketAsyncEventArgs? _sendArgs;
-    private readonly Queue<(Tcp.Write Write, IActorRef Commander)> _writes = new();
-    private int _sentOfFirst;
+    private readonly Queue<(Tcp.SimpleWriteCommand Write, IActorRef Commander)> _writes = new();
+    private long _sentOfFirst;
     private bool _sendPending;
     private IActorRef? _closeCommander;
 
@@ -82,8 +82,8 @@ internal sealed class SocketConnection : UntypedActor
     {
         switch (message)
         {
-            case Tcp.Write write:
-                OnWrite(write);
+            case Tcp.Write or GatherWrite:
+                OnWrite((Tcp.SimpleWriteCommand)message);
                 break;
             case SendCompleted done:
                 OnSendCompleted(done);
@@ -253,7 +253,7 @@ internal sealed class SocketConnection : UntypedActor
 
     // ---------------------------------------------------------------- writing (actor thread)
 
-    private void OnWrite(Tcp.Write write)
+    private void OnWrite(Tcp.SimpleWriteCommand write)
     {
         if (_closed || _closeCommander is not null)
         {
@@ -269,12 +269,23 @@ internal sealed class SocketConnection : UntypedActor
     {
         while (_writes.TryPeek(out var first))
         {
-            var data = first.Write.Data;
-            int length = data.Count;
+            long length = first.Write.Bytes;
             if (_sentOfFirst < length)
             {
-                var remaining = data.IsCompact ? data.ToReadOnlySpan()[_sentOfFirst..] : data.ToArray().AsSpan(_sentOfFirst);
-                int sent = _socket.Send(remaining, SocketFlags.None, out var error);
+                int sent;
+                SocketError error;
+                if (first.Write is GatherWrite gather)
+                {
+                    // One sendmsg for the frame headers and the lent payloads side by side: nothing joined.
+                    IList<ArraySegment<byte>> remaining = _sentOfFirst == 0 ? gather.Segments : GatherWrite.After(gather.Segments, _sentOfFirst);
+                    sent = _socket.Send(remaining, SocketFlags.None, out error);
+                }
+                else
+                {
+                    var data = ((Tcp.Write)first.Write).Data;
+                    var remaining = data.IsCompact ? data.ToReadOnlySpan()[(int)_sentOfFirst..] : data.ToArray().AsSpan((int)_sentOfFirst);
+                    sent = _socket.Send(remaining, SocketFlags.None, out error);
+                }
                 if (error is not (SocketError.Success or SocketError.WouldBlock))
                 {
                     Finish(new Tcp.ErrorClosed(error.ToString()), null, abort: true);
@@ -284,7 +295,7 @@ internal sealed class SocketConnection : UntypedActor
                 if (_sentOfFirst < length)
                 {
                     // The kernel's buffer is full: the rest goes when it has room.
-                    SendRestAsync(remaining[sent..].ToArray());
+                    SendRestAsync(first.Write);
                     return;
                 }
             }
@@ -294,14 +305,25 @@ internal sealed class SocketConnection : UntypedActor
             Finish(Tcp.Closed.Instance, _closeCommander, abort: false);
     }
 
-    private void SendRestAsync(byte[] rest)
+    private void SendRestAsync(Tcp.SimpleWriteCommand write)
     {
         if (_sendArgs is null)
         {
             _sendArgs = new SocketAsyncEventArgs();
             _sendArgs.Completed += (_, e) => _self.Tell(new SendCompleted(e.SocketError, e.BytesTransferred));
         }
-        _sendArgs.SetBuffer(rest);
+        if (write is GatherWrite gather)
+        {
+            // The segments themselves, not a copy: they stay untouched until the ack.
+            _sendArgs.SetBuffer(null, 0, 0);
+            _sendArgs.BufferList = GatherWrite.After(gather.Segments, _sentOfFirst);
+        }
+        else
+        {
+            _sendArgs.BufferList = null;
+            // A ByteString gives its bytes out only as a span or a copy, and a span cannot wait for the kernel.
+            _sendArgs.SetBuffer(((Tcp.Write)write).Data.Slice((int)_sentOfFirst).ToArray());
+        }
         _sendPending = true;
         if (!_socket.SendAsync(_sendArgs))
             _self.Tell(new SendCompleted(_sendArgs.SocketError, _sendArgs.BytesTransferred));
@@ -310,6 +332,12 @@ internal sealed class SocketConnection : UntypedActor
     private void OnSendCompleted(SendCompleted done)
     {
         _sendPending = false;
+        // The event args would otherwise keep the last write's memory (a lent 16 MiB payload, say)
+        // alive for as long as the connection lives.
+        if (_sendArgs!.BufferList is not null)
+            _sendArgs.BufferList = null;
+        else
+            _sendArgs.SetBuffer(null, 0, 0);
         if (_closed)
             return;
         if (done.Error != SocketError.Success)

@@ -53,6 +53,9 @@ internal sealed class TlsConnection : UntypedActor
     private const int RecordSize = 16 * 1024;
     /// <summary>Writes queued together are sent as one, up to this, so that small frames share records.</summary>
     private const int CoalesceLimit = RecordSize;
+    /// <summary>Pieces of a write smaller than this are joined with their neighbours rather than
+    /// given to SslStream one by one, each its own record.</summary>
+    private const int JoinBelow = 2048;
     private static long _spawned;
 
     private readonly Socket _socket;
@@ -66,7 +69,7 @@ internal sealed class TlsConnection : UntypedActor
     private readonly IActorRef _self;
     private Action? _disposed;
     private int _disposedOnce;
-    private readonly Queue<(Tcp.Write Write, IActorRef Commander)> _writes = new();
+    private readonly Queue<(Tcp.SimpleWriteCommand Write, IActorRef Commander)> _writes = new();
     private int _writesInFlight;
     private IActorRef? _closeCommander;
     private bool _authenticated;
@@ -125,8 +128,8 @@ internal sealed class TlsConnection : UntypedActor
     {
         switch (message)
         {
-            case Tcp.Write write:
-                OnWrite(write);
+            case Tcp.Write or GatherWrite:
+                OnWrite((Tcp.SimpleWriteCommand)message);
                 break;
             case WriteCompleted done:
                 OnWriteCompleted(done);
@@ -368,7 +371,7 @@ internal sealed class TlsConnection : UntypedActor
 
     // ---------------------------------------------------------------- writing (actor thread)
 
-    private void OnWrite(Tcp.Write write)
+    private void OnWrite(Tcp.SimpleWriteCommand write)
     {
         if (_closed || _closeCommander is not null)
         {
@@ -385,53 +388,43 @@ internal sealed class TlsConnection : UntypedActor
         while (_writes.Count > 0 && !_closed)
         {
             // Small writes queued together go as one: one TLS record, one send, instead of one each.
-            int count = 1, total = _writes.Peek().Write.Data.Count;
+            int count = 1;
+            long total = _writes.Peek().Write.Bytes;
             foreach (var (w, _) in _writes.Skip(1))
             {
-                if (total + w.Data.Count > CoalesceLimit)
+                if (total + w.Bytes > CoalesceLimit)
                     break;
-                total += w.Data.Count;
+                total += w.Bytes;
                 count++;
             }
-            ReadOnlyMemory<byte> data;
-            if (count == 1)
-                data = AsMemory(_writes.Peek().Write.Data);
-            else
-            {
-                var joined = new byte[total];
-                int at = 0;
-                foreach (var (w, _) in _writes.Take(count))
-                {
-                    w.Data.CopyTo(joined, at, w.Data.Count);
-                    at += w.Data.Count;
-                }
-                data = joined;
-            }
+            var pieces = Pieces(_writes.Take(count).Select(w => w.Write), total);
             _writesInFlight = count;
-            ValueTask pending;
-            try
+            for (int i = 0; i < pieces.Count; i++)
             {
-                pending = _ssl.WriteAsync(data);
-            }
-            catch (Exception e)
-            {
-                OnWriteCompleted(new WriteCompleted(e));
-                return;
-            }
-            if (!pending.IsCompleted)
-            {
-                var self = _self;
-                _ = WhenWritten(pending, self);
-                return;
-            }
-            try
-            {
-                pending.GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                OnWriteCompleted(new WriteCompleted(e));
-                return;
+                ValueTask pending;
+                try
+                {
+                    pending = _ssl.WriteAsync(pieces[i]);
+                }
+                catch (Exception e)
+                {
+                    OnWriteCompleted(new WriteCompleted(e));
+                    return;
+                }
+                if (!pending.IsCompleted)
+                {
+                    _ = WhenWritten(pending, _ssl, pieces, i + 1, _self);
+                    return;
+                }
+                try
+                {
+                    pending.GetAwaiter().GetResult();
+                }
+                catch (Exception e)
+                {
+                    OnWriteCompleted(new WriteCompleted(e));
+                    return;
+                }
             }
             WritesDone();
         }
@@ -439,11 +432,74 @@ internal sealed class TlsConnection : UntypedActor
             Finish(Tcp.Closed.Instance, _closeCommander, abort: false);
     }
 
-    private static async Task WhenWritten(ValueTask pending, IActorRef self)
+    /// <summary>
+    /// What goes to SslStream, one WriteAsync each (it takes one buffer at a time): a gather write's
+    /// large segments as they are, lent payloads without a copy; small pieces (frame headers, small
+    /// frames) joined so that they share a record with each other instead of taking one each.
+    /// </summary>
+    private static List<ReadOnlyMemory<byte>> Pieces(IEnumerable<Tcp.SimpleWriteCommand> writes, long total)
+    {
+        var pieces = new List<ReadOnlyMemory<byte>>(1);
+        byte[]? joined = null;
+        int joinedLength = 0;
+        foreach (var write in writes)
+        {
+            if (write is GatherWrite gather)
+            {
+                foreach (var segment in gather.Segments)
+                {
+                    if (segment.Count >= JoinBelow)
+                    {
+                        EndJoined();
+                        pieces.Add(segment);
+                    }
+                    else
+                        segment.AsSpan().CopyTo(Join(segment.Count));
+                }
+            }
+            else
+            {
+                var data = ((Tcp.Write)write).Data;
+                if (data.Count >= JoinBelow)
+                {
+                    EndJoined();
+                    pieces.Add(AsMemory(data));
+                }
+                else
+                {
+                    var room = Join(data.Count);
+                    data.CopyTo(ref room);
+                }
+            }
+        }
+        EndJoined();
+        return pieces;
+
+        Span<byte> Join(int length)
+        {
+            if (joined is not null && joinedLength + length > joined.Length)
+                EndJoined();
+            joined ??= new byte[Math.Clamp(total, length, RecordSize)];
+            var room = joined.AsSpan(joinedLength, length);
+            joinedLength += length;
+            return room;
+        }
+
+        void EndJoined()
+        {
+            if (joinedLength > 0)
+                pieces.Add(joined.AsMemory(0, joinedLength));
+            (joined, joinedLength) = (null, 0);
+        }
+    }
+
+    private static async Task WhenWritten(ValueTask pending, SslStream ssl, List<ReadOnlyMemory<byte>> pieces, int next, IActorRef self)
     {
         try
         {
             await pending;
+            for (; next < pieces.Count; next++)
+                await ssl.WriteAsync(pieces[next]);
             self.Tell(new WriteCompleted(null));
         }
         catch (Exception e)
