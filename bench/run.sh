@@ -267,7 +267,8 @@ metrics = {1: [("msgs_per_s", "msg/s", 0), ("p50_us", "p50 µs", 1), ("p99_us", 
            4: [("rss_per_conn_kib", "server RSS KiB/conn", 2)],
            5: [("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1), ("p999_us", "p99.9 µs", 1)]}
 for sc in (1, 2, 3):
-    metrics[sc] += [("server_cpu_pct", "server CPU % (1 core)", 0), ("load_cpu_pct", "load-tool CPU %", 0)]
+    metrics[sc] += [("server_cpu_pct", "server CPU % (1 core)", 0), ("load_cpu_pct", "load-tool CPU %", 0),
+                    ("alloc_b_per_msg", "server allocated B/msg", 0)]
 metrics.update({sc + 4: metrics[sc] for sc in (2, 3, 4)})
 # permessage-deflate, beside Node ws (bench/deflate/echo-load.js and idle-load.js)
 titles.update({9: "deflate: 16 conns, 4 in flight, 4 KiB JSON text", 10: f"deflate: {didle} idle conns"})
@@ -283,7 +284,8 @@ def fmt(v, d):
     if v is None: return "–"
     return f"{v:,.{d}f}"
 def ratio(a, b):
-    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+    # below one byte (Kestrel allocates next to nothing per message) a ratio says nothing
+    return "–" if a is None or b is None or abs(b) < 1 else f"{a / b:.2f}"
 def table(scenarios, servers, peers):
     # one row per metric: each server's median, then actorws / each peer
     out = ["| # | scenario | metric | " + " | ".join(servers) + " | " + " | ".join(f"actorws/{p}" for p in peers) + " |",

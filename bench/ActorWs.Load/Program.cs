@@ -190,6 +190,8 @@ namespace ActorWs.Load
         public long? RssAfterKib;
         public double? LoadCpuPct;
         public double? ServerCpuPct;
+        /// <summary>Bytes the server allocated per echoed message over the window (its GET /stats), when it answers one.</summary>
+        public double? AllocPerMsg;
         public string? Note;
         /// <summary>Mode-specific fields, written after the common ones (fanout mode).</summary>
         public Dictionary<string, object?>? Extra;
@@ -213,7 +215,7 @@ namespace ActorWs.Load
             }
             if (Mode is "echo" or "rate")
             {
-                sb.Append(CultureInfo.InvariantCulture, $", {Seconds:0.0} s: {F(MsgsPerS, "N0")} msg/s, {F(MbPerS, "0.00")} MB/s, latency p50 {F(P50, "0.0")} us, p99 {F(P99, "0.0")} us, p99.9 {F(P999, "0.0")} us, CPU load tool {F(LoadCpuPct, "0")} % / server {F(ServerCpuPct, "0")} %");
+                sb.Append(CultureInfo.InvariantCulture, $", {Seconds:0.0} s: {F(MsgsPerS, "N0")} msg/s, {F(MbPerS, "0.00")} MB/s, latency p50 {F(P50, "0.0")} us, p99 {F(P99, "0.0")} us, p99.9 {F(P999, "0.0")} us, CPU load tool {F(LoadCpuPct, "0")} % / server {F(ServerCpuPct, "0")} %, server allocated {F(AllocPerMsg, "0")} B/msg");
             }
             if (Mode == "idle")
             {
@@ -259,6 +261,7 @@ namespace ActorWs.Load
                 w.WriteNumber("seconds", Math.Round(Seconds, 3));
                 Num(w, "load_cpu_pct", LoadCpuPct, 1);
                 Num(w, "server_cpu_pct", ServerCpuPct, 1);
+                Num(w, "alloc_b_per_msg", AllocPerMsg, 1);
                 if (RssBeforeKib is not null)
                 {
                     w.WriteNumber("rss_before_kib", RssBeforeKib.Value);
@@ -419,6 +422,7 @@ namespace ActorWs.Load
             s_phase = 0;
             var loops = conns.Select(c => Task.Run(() => EchoLoopAsync(c, frames, frameLen, o.Inflight))).ToArray();
             await Task.WhenAny(Task.WhenAll(loops), Task.Delay(TimeSpan.FromSeconds(o.Warmup)));
+            long? allocated0 = o.Raw ? null : await ServerStats.AllocatedBytesAsync(o.Url);
             var cpu = new CpuSampler(o.Pid);
             long t0 = Stopwatch.GetTimestamp();
             s_phase = 1;
@@ -426,9 +430,15 @@ namespace ActorWs.Load
             s_phase = 2;
             long t1 = Stopwatch.GetTimestamp();
             cpu.Stop();
+            long? allocated1 = o.Raw ? null : await ServerStats.AllocatedBytesAsync(o.Url);
             await DrainAsync(conns, loops, o.Timeout);
             Result r = Summarize(o, conns, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
             (r.LoadCpuPct, r.ServerCpuPct) = (cpu.LoadPct, cpu.ServerPct);
+            // The server's managed allocation over the window, per message it echoed in it.
+            if (allocated0 is { } a0 && allocated1 is { } a1 && r.Messages > 0)
+            {
+                r.AllocPerMsg = (double)(a1 - a0) / r.Messages;
+            }
             return r;
         }
 

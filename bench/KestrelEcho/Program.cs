@@ -40,6 +40,12 @@ var app = builder.Build();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
 app.Run(async ctx =>
 {
+    if (!ctx.WebSockets.IsWebSocketRequest && ctx.Request.Path == "/stats")
+    {
+        // As ActorWs's serve answers it: bench/run.sh's bytes allocated per echoed message.
+        await ctx.Response.WriteAsync($"allocated_bytes {GC.GetTotalAllocatedBytes(precise: true)}\ngen0_collections {GC.CollectionCount(0)}\n");
+        return;
+    }
     if (!ctx.WebSockets.IsWebSocketRequest)
     {
         ctx.Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -52,8 +52,10 @@ public sealed record DemoOptions
                                                         preferred); it picks the client's most preferred;
                                                         --no-compression: decline permessage-deflate
                                                         (RFC 7692), which it accepts by default
-                                                        GET or HEAD /healthz: 200 ok; any other request
-                                                        that is no WebSocket upgrade: 426 Upgrade Required
+                                                        GET or HEAD /healthz: 200 ok; GET /stats: the
+                                                        bytes the process has allocated (for bench/run.sh);
+                                                        any other request that is no WebSocket
+                                                        upgrade: 426 Upgrade Required
           ActorWs.Demo web [--port N] [--host H] [--quiet] [--config FILE]
                                                         the lessons in a browser: serves a page at
                                                         http://HOST:PORT/ (no CDN, works offline) that

@@ -2,7 +2,8 @@ using Akka.Actor;
 
 namespace ActorWs.Demo;
 
-/// <summary>The echo server's handler: text back as text, binary back as binary. An UntypedActor,
+/// <summary>The echo server's handler: text back as text, binary back as binary, in whichever form
+/// the connection delivers them (whole strings and arrays, lent messages, or streamed parts). An UntypedActor,
 /// because there is one per connection and a ReceiveActor's handler table is per instance.</summary>
 public sealed class EchoHandler : UntypedActor
 {
@@ -12,6 +13,15 @@ public sealed class EchoHandler : UntypedActor
     {
         switch (message)
         {
+            // Lent (actorws.messages.lend, serve's default): the received message is sent back as
+            // it is, its payload the very bytes read from the socket, with no copy and no allocation.
+            case MessageReceived m:
+                _connection.Tell(m);
+                break;
+            // A message over actorws.messages.stream-over echoes part by part, as it arrives.
+            case PartReceived p:
+                _connection.Tell(p);
+                break;
             case TextReceived m:
                 _connection.Tell(new SendText(m.Text));
                 break;

@@ -63,6 +63,22 @@ public sealed class DemoServeTests
     }
 
     [Fact]
+    public async Task Serve_answers_stats_with_its_allocated_bytes_which_only_grow()
+    {
+        using var server = ProgramProcess.Start(DemoDll, "serve", "--port", "0", "--quiet");
+        int port = await server.ListeningPortAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = ProgramProcess.Limit };
+
+        static long Allocated(string stats) =>
+            long.Parse(stats.Split('\n').Single(l => l.StartsWith("allocated_bytes ")).Split(' ')[1]);
+        long first = Allocated(await http.GetStringAsync("stats"));
+        long second = Allocated(await http.GetStringAsync("stats"));
+
+        Assert.True(first > 0);
+        Assert.True(second > first, $"{second} after {first}: answering the first request allocated");
+    }
+
+    [Fact]
     public async Task Malformed_header_is_a_one_line_usage_error_with_exit_code_2()
     {
         using var client = ProgramProcess.Start(DemoDll, "connect", "ws://127.0.0.1:9/", "--header", "Authorization Bearer x");
