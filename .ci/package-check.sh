@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Packs ActorWs, ActorWs.Protocol and ActorWs.Cluster into artifacts/packages and builds and runs
+# Packs ActorWs, ActorWs.Protocol, ActorWs.Cluster and ActorWs.Streams into artifacts/packages and builds and runs
 # examples/PackageConsumer against those packages, restored into a fresh folder so that no cached
 # copy of an earlier package of the same version can stand in for them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 feed=artifacts/packages
 rm -rf "$feed" artifacts/consumer-packages
-for project in src/ActorWs.Protocol src/ActorWs src/ActorWs.Cluster; do
+for project in src/ActorWs.Protocol src/ActorWs src/ActorWs.Cluster src/ActorWs.Streams; do
   dotnet pack "$project" -c Release -o "$feed" -p:ContinuousIntegrationBuild=true
 done
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
-for package in ActorWs ActorWs.Protocol ActorWs.Cluster; do
+for package in ActorWs ActorWs.Protocol ActorWs.Cluster ActorWs.Streams; do
   nupkg="$feed/$package.$version.nupkg"
   [ -f "$nupkg" ] || { echo "package-check: $nupkg was not made"; exit 1; }
   # A package is a zip; python3 is on the machine image (unzip is not).

@@ -1,5 +1,6 @@
 // A program that uses ActorWs as a package user would: a server, a client, one echoed message,
-// a clean close. Exit code 0 when all of it worked.
+// a clean close; and ActorWs.Streams' handler props made from a flow, which loads the package and
+// Akka.Streams with it. Exit code 0 when all of it worked.
 using Akka.Actor;
 using Akka.Configuration;
 using ActorWs;
@@ -13,6 +14,8 @@ try
     var client = system.ActorOf(Props.Create(() => new Client(done)));
     WebSocketClient.Connect(system, server.Uri, client);
     var outcome = await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    var streamsHandler = ActorWs.Streams.WebSocketStreams.Handler(Akka.Streams.Dsl.Flow.Create<ActorWs.Streams.Message>());
+    Console.WriteLine($"ActorWs.Streams handler: {streamsHandler.Type.Name}");
     Console.WriteLine(outcome);
     await server.StopAsync();
     return outcome == "echoed 'hello', closed with 1000" ? 0 : 1;
