@@ -44,7 +44,8 @@ public sealed record DemoOptions
         usage:
           ActorWs.Demo [--scenario NAME] [--role server|client] [--port N] [--host H]
           ActorWs.Demo serve [--port N] [--host H] [--quiet] [--subprotocol NAME]... [--no-compression]
-                                                        echo server (text as text, binary as binary);
+                                                        echo server (text as text, binary as binary,
+                                                        lent messages sent back without a copy);
                                                         --port 0: any free port, announced in the line
                                                         LISTENING <port> ...;
                                                         --quiet: no lifecycle log (for benchmarks);

@@ -60,7 +60,8 @@ static int Help()
 // serve: an echo server that logs each connection's lifecycle; Ctrl+C stops it.
 static async Task<int> Serve(DemoOptions options)
 {
-    var config = options.LoadConfig();
+    var loaded = options.LoadConfig();
+    var config = loaded.WithFallback(loaded.GetConfig("demo.serve") ?? Akka.Configuration.Config.Empty);
     var system = DemoConsole.CreateSystem("server", config, print: !options.Quiet);
     try
     {
