@@ -210,11 +210,14 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
     public void After_a_close_the_connection_and_all_its_children_are_gone()
     {
         var c = OpenConnection(out var connection);
-        // Idle, a connection has these three; the close coordinator starts with the closing handshake.
-        var children = new[] { "handler", "reader", "writer" }.Select(c.Child).ToList();
+        // Idle, a connection has these two; the reader starts with the first bytes, the close
+        // coordinator with the closing handshake.
+        var children = new[] { "handler", "writer" }.Select(c.Child).ToList();
+        Assert.Throws<InvalidOperationException>(() => c.Child("reader"));
         Assert.Throws<InvalidOperationException>(() => c.Child("close"));
         c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(CloseCodes.NormalClosure), masked: true));
         c.ExpectFrame();
+        children.Add(c.Child("reader"));
         children.Add(c.Child("close"));
         foreach (var child in children)
             Watch(child);
