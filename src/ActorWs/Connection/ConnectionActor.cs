@@ -158,7 +158,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 
     private void Register()
     {
-        Context.Watch(_tcp);
+        // Not watched, nor watching this actor: the socket actor tells StopSignals.SocketStopped if it
+        // is stopped without having said why, and this actor tells it HandlerStopped in PostStop.
         _tcp.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
         var handshake = _role == Role.Server
             ? HandshakeActor.ForServer(_settings, _tcp, _trace, _decider, _remote, _local)
@@ -214,8 +215,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // is upgraded, its frames are read and then the end of TCP, in the order they came
             // (§4.2.2, §7.1.1). Handled at once, it would drop a connection the handshake child is
             // about to answer with 101.
-            case Tcp.Received or Tcp.ConnectionClosed when _handshakeBusy:
-            case Terminated t0 when _handshakeBusy && t0.ActorRef.Equals(_tcp):
+            case Tcp.Received or Tcp.ConnectionClosed or StopSignals.SocketStopped when _handshakeBusy:
                 Stash.Stash();
                 break;
             case Tcp.Received r:
@@ -231,11 +231,11 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _handshake.Tell(HandshakeActor.TimedOut.Instance);
                 break;
             case HandshakeActor.Succeeded opened:
-                _handshakeTimer?.Cancel();
+                CancelHandshakeTimer();
                 OnOpen(opened);
                 break;
             case HandshakeActor.Failed f:
-                _handshakeTimer?.Cancel();
+                CancelHandshakeTimer();
                 WebSocketMetrics.HandshakeEnded(_role, f.Status ?? f.Error?.StatusCode, f.PlainHttp);
                 // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
@@ -247,7 +247,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _handshakeBusy = true;
                 _handshake.Tell(new HandshakeActor.TcpEnded($"TCP closed during the opening handshake ({c.GetType().Name})"));
                 break;
-            case Terminated t when t.ActorRef.Equals(_tcp):
+            case StopSignals.SocketStopped:
                 _handshakeBusy = true;
                 _handshake.Tell(new HandshakeActor.TcpEnded("TCP lost during the opening handshake"));
                 break;
@@ -369,6 +369,14 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case CloseCoordinator.Finished f:
                 Finish(f.Closed);
                 break;
+            case StopSignals.SocketStopped:
+                if (!_finished)
+                {
+                    var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
+                    _tcpEnd ??= lost;
+                    ToCloserBehindReader(lost);
+                }
+                break;
             case Terminated t:
                 OnTerminated(t);
                 break;
@@ -446,13 +454,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         if (_finished)
             return;
-        if (t.ActorRef.Equals(_tcp))
-        {
-            var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
-            _tcpEnd ??= lost;
-            ToCloserBehindReader(lost);
-        }
-        else if (t.ActorRef.Equals(_pinger))
+        if (t.ActorRef.Equals(_pinger))
         {
             if (_pingerDone)
                 _trace.ChildDone(_pinger, "its pong came");
@@ -517,7 +519,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             return;
         _finished = true;
         _pingTimer?.Cancel();
-        _handshakeTimer?.Cancel();
+        CancelHandshakeTimer();
         if (_writer is not null) // it was OPEN
             WebSocketMetrics.Closed(_role, closed.Code);
         if (plainHttp)
@@ -555,10 +557,20 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         });
     }
 
+    /// <summary>Cancelled and let go: an idle connection keeps no cancelled timer's objects.</summary>
+    private void CancelHandshakeTimer()
+    {
+        _handshakeTimer?.Cancel();
+        _handshakeTimer = null;
+    }
+
     protected override void PostStop()
     {
         _pingTimer?.Cancel();
-        _handshakeTimer?.Cancel();
+        CancelHandshakeTimer();
+        // However this actor stops (its own Finish, its parent, the actor system), the socket is
+        // dropped (Akka.IO's contract for a handler that stops), behind what was queued before.
+        _tcp.Tell(StopSignals.HandlerStopped.Instance, ActorRefs.NoSender);
     }
 
     /// <summary>wss:// (or https://, which ClientHandshake also takes): TLS under the opening handshake (RFC 6455 §3).</summary>

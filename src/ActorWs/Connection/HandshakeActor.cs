@@ -235,7 +235,10 @@ internal sealed class HandshakeActor : ReceiveActor
         if (_server!.Decider is not null)
             _trace.DecisionMade($"accepted{(accepted.Subprotocol is null ? "" : $" with subprotocol '{accepted.Subprotocol}'")}{(decision.State is null ? "" : $", with a {decision.State.GetType().Name} for the handler")}");
         _trace.KeyAccepted(accepted.Key, accepted.Accept);
-        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
+        // Without a sender (it wants no ack): the socket actor's cell keeps the last message's sender
+        // until its next message, and on an idle connection this 101 is that message; this actor's
+        // ref would keep its stopped cell reachable as long.
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)), ActorRefs.NoSender);
         _trace.DeflateNegotiated(accepted.Deflate, accepted.DeclinedOffers, offered: pending.Request.Extensions.Any(e => e.Name.Equals(PerMessageDeflate.Name, StringComparison.OrdinalIgnoreCase)));
         _trace.SwitchingProtocolsSent(accepted.Response.Length, pending.Request.Subprotocols, accepted.Subprotocol);
         Succeed(new Succeeded(accepted.Target, leftover, pending.Request, accepted.Subprotocol, decision.Handler, decision.State) { Deflate = accepted.Deflate });
