@@ -43,7 +43,9 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private readonly WebSocketClientOptions? _options;
     private readonly UpgradeDecider? _decider;
     private readonly Props? _handlerProps;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Made when first needed: an idle connection logs nothing, and each adapter costs ~60 bytes.
+    private ILoggingAdapter? _logAdapter;
+    private ILoggingAdapter _log => _logAdapter ??= Context.GetLogger();
     private readonly LifecycleTrace _trace;
 
     private IActorRef _handler;
