@@ -119,9 +119,12 @@ public sealed partial class DemoConsoleOrderTests
         var output = await RunDemo("reference");
         Assert.DoesNotContain("::ffff:", output);
         Assert.Contains("CLIENT ·  [TCP] connected to 127.0.0.1:", output);
-        Assert.Contains("connection tree: /user/ws-server/conn-1 with reader, writer, handler", output);
-        Assert.Contains("connection tree: /user/ws-client/conn with reader, writer (", output);
-        // The children that start with their work: the first ping (every 2 s in the scenario), and closing.
+        Assert.Contains("connection tree: /user/ws-server/conn-1 with writer, handler (", output);
+        Assert.Contains("connection tree: /user/ws-client/conn with writer (", output);
+        // The children that start with their work: the first frame, the first ping (every 2 s in the
+        // scenario), and closing.
+        Assert.Contains("started /user/ws-server/conn-1/reader: the peer's first frame arrives", output);
+        Assert.Contains("started /user/ws-client/conn/reader: the peer's first frame arrives", output);
         Assert.Contains("started /user/ws-server/conn-1/pinger: a keep-alive ping is due", output);
         Assert.Contains("started /user/ws-client/conn/close: the closing handshake begins", output);
         Assert.Contains("started /user/ws-server/conn-1/close: the closing handshake begins", output);

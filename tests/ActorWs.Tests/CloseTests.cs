@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -127,7 +128,7 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         tcp.ExpectNoMsg(TimeSpan.Zero);
     }
 
-    public static TheoryData<string> Losses => new() { "peer FIN", "TCP error", "Akka.IO actor stopped" };
+    public static TheoryData<string> Losses => new() { "peer FIN", "TCP error", "socket actor stopped" };
 
     private static void LoseTcp(ProbeConnection c, string how)
     {
@@ -140,6 +141,9 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
                 c.Connection.Tell(new Tcp.ErrorClosed("Connection reset by peer"), c.Tcp.Ref);
                 break;
             default:
+                // What a socket actor stopped from outside tells its handler from PostStop
+                // (SocketConnectionTests: Socket_actor_stopped_from_outside_…).
+                c.Connection.Tell(StopSignals.SocketStopped.Instance, c.Tcp.Ref);
                 c.Tcp.Ref.Tell(PoisonPill.Instance);
                 break;
         }
@@ -168,6 +172,17 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
         var closed = c.App.ExpectMsg<Closed>();
         Assert.Equal(CloseCodes.AbnormalClosure, closed.Code);
         Assert.False(closed.WasClean);
+        ExpectTerminated(c.Connection);
+    }
+
+    [Fact]
+    public void Connection_stopped_from_outside_tells_its_socket_actor_to_drop_TCP()
+    {
+        // In place of the socket actor watching it (SocketConnectionTests: what the socket does then).
+        var c = OpenConnection(out _);
+        Watch(c.Connection);
+        Sys.Stop(c.Connection);
+        c.Tcp.FishForMessage(m => m is StopSignals.HandlerStopped);
         ExpectTerminated(c.Connection);
     }
 
@@ -210,11 +225,14 @@ public sealed class CloseTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.T
     public void After_a_close_the_connection_and_all_its_children_are_gone()
     {
         var c = OpenConnection(out var connection);
-        // Idle, a connection has these three; the close coordinator starts with the closing handshake.
-        var children = new[] { "handler", "reader", "writer" }.Select(c.Child).ToList();
+        // Idle, a connection has these two; the reader starts with the first bytes, the close
+        // coordinator with the closing handshake.
+        var children = new[] { "handler", "writer" }.Select(c.Child).ToList();
+        Assert.Throws<InvalidOperationException>(() => c.Child("reader"));
         Assert.Throws<InvalidOperationException>(() => c.Child("close"));
         c.Receive(Wire.Frame(Opcode.Close, Wire.ClosePayload(CloseCodes.NormalClosure), masked: true));
         c.ExpectFrame();
+        children.Add(c.Child("reader"));
         children.Add(c.Child("close"));
         foreach (var child in children)
             Watch(child);

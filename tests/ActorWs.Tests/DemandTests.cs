@@ -195,4 +195,21 @@ public sealed class DemandTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Assert.Equal("one", c.App.ExpectMsg<TextReceived>().Text);
         c.Tcp.ExpectMsg<Tcp.ResumeReading>(); // one asked for is left
     }
+
+    [Fact]
+    public void RequestMessages_before_any_frame_starts_the_reader_and_the_demand_is_kept()
+    {
+        // The reader starts with the first bytes or the first RequestMessages, whichever comes first:
+        // demand asked for while no frame had come must not be lost.
+        var c = new ProbeConnection(this, TestSettings.Create(Explicit));
+        var opened = c.Open();
+        Assert.Null(Sys.Identify(c.Connection.Path / "reader")); // idle: no reader yet
+        opened.Connection.Tell(new RequestMessages(1)); // Opened.Connection is the writer, which passes it on
+        opened.Connection.Sync();
+        c.Connection.Sync();
+        c.Sync("reader"); // started by it
+        c.Receive(Wire.Frame(Opcode.Text, "one"u8, masked: true));
+        Assert.Equal("one", c.App.ExpectMsg<TextReceived>().Text); // without the demand it would wait
+        c.Tcp.ExpectMsg<Tcp.SuspendReading>(); // and the demand is used up
+    }
 }

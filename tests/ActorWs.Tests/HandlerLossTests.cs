@@ -18,9 +18,10 @@ public sealed class HandlerLossTests(ITestOutputHelper output) : Akka.TestKit.Xu
         c.Receive(Wire.Ascii(Wire.UpgradeRequest()));
         c.Tcp.ExpectMsg<Akka.IO.Tcp.Write>();
         observer.ExpectMsg<Opened>();
-        var tree = new[] { "reader", "writer" }.Select(c.Child).Append(c.Connection).ToList();
+        var tree = new[] { "writer" }.Select(c.Child).Append(c.Connection).ToList();
         c.Receive(Wire.Frame(Opcode.Text, Wire.Utf8(command), masked: true));
         Assert.Equal(code, c.ExpectFrame().CloseCode);
+        tree.Add(c.Child("reader")); // started by the frame
         tree.Add(c.Child("close")); // started when the handler's end began the closing handshake
         foreach (var actor in tree)
             Watch(actor);

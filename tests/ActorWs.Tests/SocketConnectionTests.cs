@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
+using ActorWs.Testing;
 using ActorWs.Transport;
 using Xunit.Abstractions;
 
@@ -207,9 +208,35 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
         var (tcp, handler, peer) = Open();
         Watch(tcp);
         tcp.Tell(Tcp.Write.Create(ByteString.FromBytes("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray())), handler.Ref);
-        handler.Tell(PoisonPill.Instance);
+        // What the connection actor tells from its PostStop (ConnectionStopTests), in place of a watch.
+        tcp.Tell(StopSignals.HandlerStopped.Instance, handler.Ref);
         Assert.Equal("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray(), ReadExactly(peer, 28));
         ExpectTerminated(tcp, Wait);
+        Assert.Equal(SocketError.ConnectionReset, ReadEnd(peer)); // dropped: an abort, not a FIN
+    }
+
+    [Fact]
+    public void Socket_actor_stopped_from_outside_tells_its_handler_and_resets_the_connection()
+    {
+        var (tcp, handler, peer) = Open();
+        Watch(tcp);
+        tcp.Sync(); // registered: a stop, a system message, would overtake the Register
+        Sys.Stop(tcp);
+        ExpectTerminated(tcp, Wait);
+        handler.ExpectMsg<StopSignals.SocketStopped>(Wait);
+        Assert.Equal(SocketError.ConnectionReset, ReadEnd(peer));
+    }
+
+    [Fact]
+    public void Socket_actor_that_ends_TCP_itself_says_why_once_and_nothing_more()
+    {
+        var (tcp, handler, peer) = Open();
+        Watch(tcp);
+        peer.Shutdown(SocketShutdown.Send);
+        handler.ExpectMsg<Tcp.PeerClosed>(Wait);
+        ExpectTerminated(tcp, Wait);
+        // Its PostStop ran before Terminated was sent: a SocketStopped would be here by now.
+        Assert.False(handler.HasMessages);
     }
 
     public new void Dispose()

@@ -38,8 +38,8 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
         var connection = Sys.Sync(opened.Connection.Path.Parent, Wait);
         Assert.Equal("writer", opened.Connection.Path.Name);
         var tree = new List<IActorRef> { connection };
-        // The pinger and the close coordinator start later, when their work does.
-        foreach (var name in new[] { "handler", "reader", "writer" })
+        // The reader, the pinger and the close coordinator start later, when their work does.
+        foreach (var name in new[] { "handler", "writer" })
             tree.Add(Sys.Sync(connection.Path / name, Wait));
         return tree;
     }
@@ -69,6 +69,8 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
         await failing.SendAsync("throw"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
         var result = await failing.ReceiveAsync(new byte[256], cts.Token);
         Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        // Started by the frame, and waiting for the client's close frame until it comes.
+        failingTree.Add(Sys.Sync(failingTree[0].Path / "reader", Wait));
         Assert.Equal((WebSocketCloseStatus)CloseCodes.InternalError, failing.CloseStatus);
         await failing.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "", cts.Token);
         ExpectAllTerminated(failingTree);
@@ -89,6 +91,10 @@ public sealed class SupervisionTests(ITestOutputHelper output) : Akka.TestKit.Xu
 
         using var raw = await RawPeer.OpenAsync(server.Uri, server.Endpoint);
         var tree = TreeOf(opened.ExpectMsg<Opened>(Wait));
+        // A valid frame first, so that the reader the violation stops has started and is in the tree.
+        await raw.SendAsync(Wire.Frame(Opcode.Ping, "p"u8, masked: true));
+        Assert.Equal(Opcode.Pong, (await raw.ReadFrameAsync(Wait))!.Opcode); // the reader has answered it
+        tree.Add(await Sys.SyncAsync(tree[0].Path / "reader", Wait));
         await raw.SendAsync(Wire.Frame(Opcode.Text, "unmasked"u8, masked: false));
         var frames = await raw.ReadUntilClosedAsync(Wait);
         Assert.Equal(CloseCodes.ProtocolError, Assert.Single(frames).CloseCode);

@@ -126,7 +126,8 @@ async function main() {
     let mine = null;
     await step('open-tree', async () => {
       mine = (await text(tab, '#you')).replace('you are ', '');
-      await waitCount(tab, `#tree li[data-conn="${mine}"][data-state="OPEN"] li.child[data-child="reader"]`, 1);
+      // The reader starts with the first frame (the echo below); at OPEN the writer and the handler run.
+      await waitCount(tab, `#tree li[data-conn="${mine}"][data-state="OPEN"] li.child[data-child="writer"]`, 1);
       const children = await tab.evaluate((c) => [...document.querySelectorAll(`#tree li[data-conn="${c}"] li.child`)].map((l) => l.dataset.child).join(', '), mine);
       return `${mine}: ${children}`;
     });
@@ -135,6 +136,7 @@ async function main() {
       await tab.click('#send');
       await waitText(tab, '#echo', '^über ünïcödé ✓$');
       await waitCount(tab, `#frames tr[data-opcode="TEXT"]`, 2);
+      await waitCount(tab, `#tree li[data-conn="${mine}"] li.child[data-child="reader"]`, 1);
     });
     await step('echo-binary', async () => {
       await tab.click('#binary');

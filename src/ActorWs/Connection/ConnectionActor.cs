@@ -17,14 +17,17 @@ namespace ActorWs.Connection;
 /// <code>
 /// conn-N
 ///   handshake   HTTP Upgrade (§4): CONNECTING only, then stops
-///   reader      frames in, messages out          from OPEN
+///   reader      frames in, messages out          from the first bytes after OPEN (or the handler's first RequestMessages)
 ///   writer      frames out, masking, back-pressure from OPEN
 ///   pinger      keep-alive (§5.5.2)              from a ping to its pong
 ///   close       the closing handshake and TCP shutdown (§7): from the start of closing
 ///   handler     the application's actor (server side), from OPEN
 /// </code>
-/// A child exists only while its work does: an idle connection is the connection, its reader,
-/// writer and handler (bench/RESULTS.md, memory per idle connection). What the reader sends to the
+/// A child exists only while its work does: an idle connection that has not been sent a frame is
+/// the connection, its writer and handler (bench/RESULTS.md, memory per idle connection); the
+/// reader, once started, stays (a reader made and dropped per message would cost more). Every byte
+/// from TCP comes to this actor first, so the reader is created before the first chunk it must
+/// parse and sees them all in order. What the reader sends to the
 /// pinger or the close coordinator comes here and is passed on, creating the child when its work
 /// begins; one hop more keeps the order of every message (Akka orders messages per sender and
 /// receiver pair, and all of them now go through this actor).
@@ -40,14 +43,18 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     private readonly WebSocketClientOptions? _options;
     private readonly UpgradeDecider? _decider;
     private readonly Props? _handlerProps;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Made when first needed: an idle connection logs nothing, and each adapter costs ~60 bytes.
+    private ILoggingAdapter? _logAdapter;
+    private ILoggingAdapter _log => _logAdapter ??= Context.GetLogger();
     private readonly LifecycleTrace _trace;
 
     private IActorRef _handler;
     private IActorRef _tcp;
     private EndPoint? _remote, _local;
     private IActorRef? _handshake, _reader, _writer, _closer, _pinger;
+    private DeflateParameters? _deflate; // the agreement, for a reader created after OPEN
     private ICancelable? _pingTimer;
+    private ICancelable? _handshakeTimer;
     private bool _pingerDone; // its pong was passed on: it is stopping
     private bool _pingOwed;   // an interval passed while it stopped: the next pinger starts when it has
     private bool _finished;
@@ -73,12 +80,11 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         public static readonly PingDue Instance = new();
     }
 
-    /// <summary>To itself, last thing at OPEN: the actor cell keeps the last message and its sender
-    /// until the next, and Succeeded (the request, its headers) and the handshake child's stopped
-    /// cell would otherwise stay reachable for as long as the connection sits idle.</summary>
-    private sealed record Settled
+    /// <summary><c>handshake.timeout</c> has passed since the handshake child started: it is told to
+    /// give up (HandshakeActor.TimedOut says why the timer is here).</summary>
+    private sealed record HandshakeTimedOut
     {
-        public static readonly Settled Instance = new();
+        public static readonly HandshakeTimedOut Instance = new();
     }
 
     /// <summary>From the supervisor's decider: the close coordinator failed and is being stopped.</summary>
@@ -154,13 +160,15 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 
     private void Register()
     {
-        Context.Watch(_tcp);
+        // Not watched, nor watching this actor: the socket actor tells StopSignals.SocketStopped if it
+        // is stopped without having said why, and this actor tells it HandlerStopped in PostStop.
         _tcp.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
         var handshake = _role == Role.Server
             ? HandshakeActor.ForServer(_settings, _tcp, _trace, _decider, _remote, _local)
             : HandshakeActor.ForClient(_settings, _tcp, _trace, _options!.CreateRequest(_uri!, _settings));
         // Not watched: it ends by telling Succeeded or Failed, and a failure comes through supervision.
         _handshake = Context.ActorOf(handshake.UseLeanMailbox(Context.System), "handshake");
+        _handshakeTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.HandshakeTimeout, Self, HandshakeTimedOut.Instance, ActorRefs.NoSender);
     }
 
     private void Connecting(object message)
@@ -209,8 +217,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // is upgraded, its frames are read and then the end of TCP, in the order they came
             // (§4.2.2, §7.1.1). Handled at once, it would drop a connection the handshake child is
             // about to answer with 101.
-            case Tcp.Received or Tcp.ConnectionClosed when _handshakeBusy:
-            case Terminated t0 when _handshakeBusy && t0.ActorRef.Equals(_tcp):
+            case Tcp.Received or Tcp.ConnectionClosed or StopSignals.SocketStopped when _handshakeBusy:
                 Stash.Stash();
                 break;
             case Tcp.Received r:
@@ -221,10 +228,16 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _handshakeBusy = false;
                 Stash.Unstash();
                 break;
+            // Passed on even while it judges a chunk or waits for the application's decision (503).
+            case HandshakeTimedOut:
+                _handshake.Tell(HandshakeActor.TimedOut.Instance);
+                break;
             case HandshakeActor.Succeeded opened:
+                CancelHandshakeTimer();
                 OnOpen(opened);
                 break;
             case HandshakeActor.Failed f:
+                CancelHandshakeTimer();
                 WebSocketMetrics.HandshakeEnded(_role, f.Status ?? f.Error?.StatusCode, f.PlainHttp);
                 // A server's response is queued before this Close, and the socket sends it first.
                 _tcp.Tell(Tcp.Close.Instance);
@@ -236,7 +249,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
                 _handshakeBusy = true;
                 _handshake.Tell(new HandshakeActor.TcpEnded($"TCP closed during the opening handshake ({c.GetType().Name})"));
                 break;
-            case Terminated t when t.ActorRef.Equals(_tcp):
+            case StopSignals.SocketStopped:
                 _handshakeBusy = true;
                 _handshake.Tell(new HandshakeActor.TcpEnded("TCP lost during the opening handshake"));
                 break;
@@ -276,9 +289,9 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         // The writer is on LeanMailbox too: its default mailbox's 32-slot segment costs an idle
         // connection ~1 KB, against one 40-byte node per message (bench/RESULTS.md).
         _writer = Context.ActorOf(WriterActor.Props(_role, _settings, _tcp, _handler, Self, _trace, opened.Deflate).UseLeanMailbox(Context.System), "writer");
-        // The pinger and the close coordinator do not exist yet: the reader's pongs and its close
-        // frame, and TCP's end behind it, come here and are passed on.
-        _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer, Self, Self, _trace, opened.Deflate).UseLeanMailbox(Context.System), "reader");
+        // The reader starts with the first bytes after OPEN (Reader): until a frame comes there is
+        // nothing to parse, and an idle connection is spared its actor, decoder and assembler.
+        _deflate = opened.Deflate;
         _handshake = null; // stopped; its ref would keep its dead cell alive for the connection's life
         if (_settings.PingInterval > TimeSpan.Zero)
             _pingTimer = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_settings.PingInterval, _settings.PingInterval, Self, PingDue.Instance, ActorRefs.NoSender);
@@ -295,11 +308,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             Extensions = opened.Deflate is { } deflate ? [deflate.ToExtension()] : [],
             State = opened.State,
         });
-        if (!opened.Leftover.IsEmpty)
-            _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
+        if (!opened.Leftover.IsEmpty) // the bytes that followed the handshake head: the peer's first frames
+            Reader("the peer's first frames came with its handshake").Tell(new Tcp.Received(opened.Leftover));
         Become(Open);
         Stash.UnstashAll();
-        Self.Tell(Settled.Instance);
     }
 
     private void Open(object message)
@@ -307,10 +319,10 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         switch (message)
         {
             case Tcp.Received r:
-                _reader.Forward(r);
+                Reader("the peer's first frame arrives").Forward(r);
                 break;
             case RequestMessages:
-                _reader.Forward(message); // explicit demand, which the reader keeps
+                Reader("the handler asks for messages").Forward(message); // explicit demand, which the reader keeps
                 break;
             case SendText or SendBinary or SendPing or Send or SendPart or MessageReceived or PartReceived:
                 _writer.Forward(message);
@@ -325,7 +337,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case PingDue:
                 OnPingDue();
                 break;
-            case Settled:
+            case HandshakeTimedOut: // fired as the handshake succeeded
                 break;
             case PongReceived pong:
                 if (_pinger is not null && !_pingerDone)
@@ -359,6 +371,14 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             case CloseCoordinator.Finished f:
                 Finish(f.Closed);
                 break;
+            case StopSignals.SocketStopped:
+                if (!_finished)
+                {
+                    var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
+                    _tcpEnd ??= lost;
+                    ToCloserBehindReader(lost);
+                }
+                break;
             case Terminated t:
                 OnTerminated(t);
                 break;
@@ -370,14 +390,30 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
 
     /// <summary>TCP's end to the reader while it runs (it passes it back here, to the close
     /// coordinator, after the frames before it; sent as this actor, which is how it is told apart on
-    /// its way back), else to the close coordinator itself. A reader that failed is still a child
-    /// until its stop completes, but what reaches it then goes to dead letters.</summary>
+    /// its way back), else to the close coordinator itself: a reader never started was never given a
+    /// byte, so no frame can be behind. A reader that failed is still a child until its stop
+    /// completes, but what reaches it then goes to dead letters.</summary>
     private void ToCloserBehindReader(object tcpEnd)
     {
-        if (_readerFailed || Context.Child("reader").IsNobody())
+        if (_reader is null || _readerFailed || Context.Child("reader").IsNobody())
             Closer().Tell(tcpEnd, Self);
         else
             _reader!.Tell(tcpEnd, Self);
+    }
+
+    /// <summary>The reader, started when its work begins (<paramref name="why"/>, for the trace): the
+    /// first bytes after OPEN, or explicit demand, which it keeps. Every chunk and every
+    /// RequestMessages comes through this actor, so none can pass it by. Not stopped when idle again.</summary>
+    private IActorRef Reader(string why)
+    {
+        if (_reader is null)
+        {
+            // The pinger and the close coordinator may not exist yet: the reader's pongs and its
+            // close frame, and TCP's end behind it, come here and are passed on.
+            _reader = Context.ActorOf(ReaderActor.Props(_role, _settings, _tcp, _handler, _writer!, Self, Self, _trace, _deflate).UseLeanMailbox(Context.System), "reader");
+            _trace.ChildStarted(_reader, why);
+        }
+        return _reader;
     }
 
     /// <summary>The close coordinator, started when closing starts (§7): the application's Close, the
@@ -420,13 +456,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         if (_finished)
             return;
-        if (t.ActorRef.Equals(_tcp))
-        {
-            var lost = new CloseCoordinator.TcpLost("the TCP connection actor stopped");
-            _tcpEnd ??= lost;
-            ToCloserBehindReader(lost);
-        }
-        else if (t.ActorRef.Equals(_pinger))
+        if (t.ActorRef.Equals(_pinger))
         {
             if (_pingerDone)
                 _trace.ChildDone(_pinger, "its pong came");
@@ -491,6 +521,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             return;
         _finished = true;
         _pingTimer?.Cancel();
+        CancelHandshakeTimer();
         if (_writer is not null) // it was OPEN
             WebSocketMetrics.Closed(_role, closed.Code);
         if (plainHttp)
@@ -528,7 +559,21 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
         });
     }
 
-    protected override void PostStop() => _pingTimer?.Cancel();
+    /// <summary>Cancelled and let go: an idle connection keeps no cancelled timer's objects.</summary>
+    private void CancelHandshakeTimer()
+    {
+        _handshakeTimer?.Cancel();
+        _handshakeTimer = null;
+    }
+
+    protected override void PostStop()
+    {
+        _pingTimer?.Cancel();
+        CancelHandshakeTimer();
+        // However this actor stops (its own Finish, its parent, the actor system), the socket is
+        // dropped (Akka.IO's contract for a handler that stops), behind what was queued before.
+        _tcp.Tell(StopSignals.HandlerStopped.Instance, ActorRefs.NoSender);
+    }
 
     /// <summary>wss:// (or https://, which ClientHandshake also takes): TLS under the opening handshake (RFC 6455 §3).</summary>
     public static bool IsSecure(Uri uri) => uri.Scheme is "wss" or "https";

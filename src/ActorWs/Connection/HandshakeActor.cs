@@ -12,9 +12,10 @@ namespace ActorWs.Connection;
 /// the application's <see cref="UpgradeDecider"/> if there is one, and answers 101, an HTTP error
 /// or a plain HTTP response. Client: sends the request, checks the server's 101, or reads the
 /// refusal's body so that the application learns why. Either way it gives up at the handshake
-/// timeout, and it hands back the bytes that came after the head: they are the peer's first frames.
+/// timeout (timed by the connection, which tells it <see cref="TimedOut"/>), and it hands back the
+/// bytes that came after the head: they are the peer's first frames.
 /// </summary>
-internal sealed class HandshakeActor : ReceiveActor, IWithTimers
+internal sealed class HandshakeActor : ReceiveActor
 {
     /// <summary>The connection is OPEN, with what was agreed.</summary>
     public sealed record Succeeded(string Path, ByteString Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State)
@@ -36,7 +37,11 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     }
     /// <summary>From the connection: TCP ended while this actor waited for bytes.</summary>
     public sealed record TcpEnded(string Why) : IDeadLetterSuppression;
-    private sealed record TimedOut
+    /// <summary>From the connection: <c>handshake.timeout</c> has passed since this actor started.
+    /// The timer is the connection's, not this actor's: a cancelled timer stays in Akka's scheduler
+    /// until its deadline and keeps its target reachable, which for a timer of this actor would be
+    /// its stopped cell, held for up to the timeout after every OPEN (bench/RESULTS.md).</summary>
+    public sealed record TimedOut : IDeadLetterSuppression
     {
         public static readonly TimedOut Instance = new();
     }
@@ -48,8 +53,6 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
     private readonly ServerSide? _server;
     private readonly ClientHandshake? _client;
     private CancellationTokenSource? _deciding;
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>What a server's handshake needs besides the bytes.</summary>
     internal sealed record ServerSide(ServerHandshakePolicy Policy, UpgradeDecider? Decider, EndPoint? Remote, EndPoint? Local);
@@ -78,7 +81,6 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Timers.StartSingleTimer(TimedOut.Instance, TimedOut.Instance, _settings.HandshakeTimeout);
         if (_client is null)
             return;
         _trace.KeyDrawn(_client.Key);
@@ -233,7 +235,10 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
         if (_server!.Decider is not null)
             _trace.DecisionMade($"accepted{(accepted.Subprotocol is null ? "" : $" with subprotocol '{accepted.Subprotocol}'")}{(decision.State is null ? "" : $", with a {decision.State.GetType().Name} for the handler")}");
         _trace.KeyAccepted(accepted.Key, accepted.Accept);
-        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)));
+        // Without a sender (it wants no ack): the socket actor's cell keeps the last message's sender
+        // until its next message, and on an idle connection this 101 is that message; this actor's
+        // ref would keep its stopped cell reachable as long.
+        _tcp.Tell(Tcp.Write.Create(ByteString.FromBytes(accepted.Response)), ActorRefs.NoSender);
         _trace.DeflateNegotiated(accepted.Deflate, accepted.DeclinedOffers, offered: pending.Request.Extensions.Any(e => e.Name.Equals(PerMessageDeflate.Name, StringComparison.OrdinalIgnoreCase)));
         _trace.SwitchingProtocolsSent(accepted.Response.Length, pending.Request.Subprotocols, accepted.Subprotocol);
         Succeed(new Succeeded(accepted.Target, leftover, pending.Request, accepted.Subprotocol, decision.Handler, decision.State) { Deflate = accepted.Deflate });
@@ -295,8 +300,10 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 
     private void Succeed(Succeeded succeeded)
     {
-        Timers.CancelAll();
-        Context.Parent.Tell(succeeded);
+        // Without a sender: the connection's cell keeps the last message's sender until its next
+        // message, and an idle connection may have none for a long time; this actor's ref would
+        // keep its stopped cell reachable that long.
+        Context.Parent.Tell(succeeded, ActorRefs.NoSender);
         Context.Stop(Self);
     }
 
@@ -330,7 +337,6 @@ internal sealed class HandshakeActor : ReceiveActor, IWithTimers
 
     private void End(Failed failed)
     {
-        Timers.CancelAll();
         Context.Parent.Tell(failed);
         Context.Stop(Self);
     }

@@ -126,7 +126,7 @@ internal sealed class LifecycleTrace(ActorSystem system, Role side, string conne
         Emit(Direction.Local, TraceCategory.State, "OPEN", State("OPEN"));
         var names = InTreeOrder(children).Select(c => c.Path.Name).ToArray();
         var path = connection.Path.ToStringWithoutAddress();
-        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {path} with {string.Join(", ", names)} (the handshake child has stopped; pinger and close start when their work does)",
+        Emit(Direction.Local, TraceCategory.Actor, $"connection tree: {path} with {string.Join(", ", names)} (the handshake child has stopped; reader, pinger and close start when their work does)",
             new() { ["path"] = path, ["children"] = names });
     }
 

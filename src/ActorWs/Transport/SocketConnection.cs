@@ -27,10 +27,6 @@ internal sealed class SocketConnection : UntypedActor
 {
     private sealed record ReadEnded(Tcp.ConnectionClosed Why);
     private sealed record SendCompleted(SocketError Error, int Bytes);
-    private sealed record HandlerGone
-    {
-        public static readonly HandlerGone Instance = new();
-    }
 
     /// <summary>Synchronous reads in a row before the loop yields its thread.</summary>
     private const int MaxReadsInARow = 16;
@@ -90,8 +86,7 @@ internal sealed class SocketConnection : UntypedActor
                 break;
             case Tcp.Register register:
                 var first = _handler is null;
-                _handler = register.Handler;
-                Context.Watch(register.Handler);
+                _handler = register.Handler; // not watched: it tells StopSignals.HandlerStopped
                 if (first)
                     StartReading();
                 break;
@@ -113,12 +108,9 @@ internal sealed class SocketConnection : UntypedActor
             case ReadEnded ended:
                 Finish(ended.Why, null, abort: ended.Why is Tcp.ErrorClosed);
                 break;
-            // Behind the writes and the close the handler queued before it stopped (Terminated itself
-            // would overtake them): a handshake's error response still goes out.
-            case Terminated t when t.ActorRef.Equals(_handler):
-                _self.Tell(HandlerGone.Instance);
-                break;
-            case HandlerGone:
+            // Behind the writes and the close the handler queued before it stopped: a handshake's
+            // error response still goes out.
+            case StopSignals.HandlerStopped:
                 Finish(Tcp.Aborted.Instance, null, abort: true);
                 break;
             default:
@@ -164,9 +156,13 @@ internal sealed class SocketConnection : UntypedActor
 
     protected override void PostStop()
     {
-        // Stopped from outside (the actor system going down): nothing else will close the socket.
+        // Stopped from outside (the actor system going down): nothing else will close the socket,
+        // and the handler has not been told that TCP is gone.
         if (!_closed)
+        {
             CloseSocket(abort: true);
+            _handler?.Tell(StopSignals.SocketStopped.Instance, _self);
+        }
         _receiveArgs.Dispose();
         _sendArgs?.Dispose();
     }

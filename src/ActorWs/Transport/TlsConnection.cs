@@ -44,10 +44,6 @@ internal sealed class TlsConnection : UntypedActor
     private sealed record HandshakeDone(Established? Established, TlsFailedException? Error, bool AnsweredPlainHttp);
     private sealed record ReadEnded(Tcp.ConnectionClosed Why);
     private sealed record WriteCompleted(Exception? Error);
-    private sealed record HandlerGone
-    {
-        public static readonly HandlerGone Instance = new();
-    }
 
     /// <summary>The most plaintext one TLS record carries (RFC 8446 §5.1: 2^14 bytes), and so what one read takes.</summary>
     private const int RecordSize = 16 * 1024;
@@ -135,8 +131,7 @@ internal sealed class TlsConnection : UntypedActor
                 OnWriteCompleted(done);
                 break;
             case Tcp.Register register:
-                _handler = register.Handler;
-                Context.Watch(register.Handler);
+                _handler = register.Handler; // not watched: it tells StopSignals.HandlerStopped
                 if (!_handshakeStarted)
                 {
                     _handshakeStarted = true;
@@ -170,10 +165,7 @@ internal sealed class TlsConnection : UntypedActor
                 Finish(ended.Why, null, abort: ended.Why is Tcp.ErrorClosed);
                 break;
             // Behind what the handler queued before it stopped, as in SocketConnection.
-            case Terminated t when t.ActorRef.Equals(_handler):
-                _self.Tell(HandlerGone.Instance);
-                break;
-            case HandlerGone:
+            case StopSignals.HandlerStopped:
                 Finish(Tcp.Aborted.Instance, null, abort: true);
                 break;
             default:
@@ -185,7 +177,10 @@ internal sealed class TlsConnection : UntypedActor
     protected override void PostStop()
     {
         if (!_closed)
+        {
             Abort();
+            _handler?.Tell(StopSignals.SocketStopped.Instance, _self); // as in SocketConnection
+        }
     }
 
     // ---------------------------------------------------------------- the TLS handshake
