@@ -209,13 +209,13 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // is upgraded, its frames are read and then the end of TCP, in the order they came
             // (§4.2.2, §7.1.1). Handled at once, it would drop a connection the handshake child is
             // about to answer with 101.
-            case Tcp.Received or Tcp.ConnectionClosed when _handshakeBusy:
+            case SocketRead or Tcp.Received or Tcp.ConnectionClosed when _handshakeBusy:
             case Terminated t0 when _handshakeBusy && t0.ActorRef.Equals(_tcp):
                 Stash.Stash();
                 break;
-            case Tcp.Received r:
+            case SocketRead or Tcp.Received:
                 _handshakeBusy = true;
-                _handshake.Forward(r);
+                _handshake.Forward(message);
                 break;
             case HandshakeActor.NeedMoreData:
                 _handshakeBusy = false;
@@ -295,8 +295,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             Extensions = opened.Deflate is { } deflate ? [deflate.ToExtension()] : [],
             State = opened.State,
         });
-        if (!opened.Leftover.IsEmpty)
-            _reader.Tell(new Tcp.Received(opened.Leftover)); // the bytes that followed the handshake head
+        if (opened.Leftover.Count > 0)
+            _reader.Tell(new SocketRead(opened.Leftover)); // the bytes that followed the handshake head, in the read's array
         Become(Open);
         Stash.UnstashAll();
         Self.Tell(Settled.Instance);
@@ -306,8 +306,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         switch (message)
         {
-            case Tcp.Received r:
-                _reader.Forward(r);
+            case SocketRead or Tcp.Received:
+                _reader.Forward(message);
                 break;
             case RequestMessages:
                 _reader.Forward(message); // explicit demand, which the reader keeps

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.IO;
 using ActorWs.Logging;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs.Connection;
 
@@ -23,7 +24,7 @@ namespace ActorWs.Connection;
 /// </para>
 /// <para>
 /// With <c>messages.lend</c> or <c>messages.stream-over</c> the reader owns the read buffers (the
-/// socket actors hand each read over in an array they never touch again): frames are unmasked in
+/// socket actors hand each read over in an array they never touch again, <see cref="SocketRead"/>): frames are unmasked in
 /// place and payloads lent as slices of them (<see cref="FrameDecoder.DecodeInPlace"/>). With
 /// stream-over and permessage-deflate, a <see cref="MessageRouter"/> streams the uncompressed
 /// messages and has the compressed ones inflated whole (RFC 7692 §6).
@@ -120,11 +121,14 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
             // into the handler's mailbox (or this reader's queue), which the pause bounds. TCP's end
             // waits behind them too: the close coordinator hears it after every frame read before
             // it (§7.1.1, §7.1.5).
-            case Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Holding:
+            case SocketRead or Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Holding:
                 Stash.Stash();
                 break;
+            case SocketRead read:
+                Parse(read.Bytes); // an array the socket actor gave away: unmasked and lent in place
+                break;
             case Tcp.Received received:
-                OnBytes(received.Data);
+                Parse(SocketRead.CopyOf(received).Bytes); // a ByteString's buffers are not ours to write
                 break;
             case ActorIdentity { MessageId: int id } when id == (int)Probe.MessageId:
                 OnProbeAnswered();
@@ -149,12 +153,6 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
     {
         _decoder.Dispose();
         _assembler.Dispose();
-    }
-
-    private void OnBytes(ByteString data)
-    {
-        // The socket hands over one array per read, so this is a view, not a copy (ReadBuffers).
-        Parse(ReadBuffers.Segment(data));
     }
 
     private void Parse(ArraySegment<byte> chunk)
