@@ -93,7 +93,8 @@ public sealed record WebSocketSettings
     /// <see cref="WebSocket.TextReceived"/> and <see cref="WebSocket.BinaryReceived"/>.</summary>
     public bool LendMessages { get; init; }
     /// <summary>actorws.messages.stream-over: messages larger than this arrive as
-    /// <see cref="WebSocket.PartReceived"/> parts of at most this many bytes; 0: always whole.</summary>
+    /// <see cref="WebSocket.PartReceived"/> parts of at most this many bytes; 0: always whole. A compressed
+    /// message (permessage-deflate, RFC 7692 §6) always arrives whole, inflated within <see cref="MaxMessageSize"/>.</summary>
     public int StreamOver { get; init; }
 
     /// <summary>actorws.compression: permessage-deflate (RFC 7692) as a server accepts it and a client
@@ -179,10 +180,6 @@ public sealed record WebSocketSettings
             throw Reader.Invalid("limits.max-message-size", "must be at least limits.max-frame-size");
         if (settings.StreamOver is > 0 and < 4)
             throw Reader.Invalid("messages.stream-over", "must be 0 or at least 4 bytes (a text part holds at least one code point)");
-        // A compressed message is inflated whole by the assembler; streaming it would need an
-        // inflater that yields its output part by part, which this version does not have.
-        if (settings.StreamOver > 0 && settings.Compression is not null)
-            throw Reader.Invalid("messages.stream-over", "cannot be used with compression.enabled = on (the default): a compressed message is inflated whole, so set compression.enabled = off to stream");
         if (settings.WriteMaxBuffered < settings.WriteHighWatermark)
             throw Reader.Invalid("write.max-buffered", "must be at least write.high-watermark");
         if (settings.ReconnectFirstDelayMax < settings.ReconnectMinBackoff)

@@ -117,6 +117,74 @@ public sealed class CompressionTests(ITestOutputHelper output) : Akka.TestKit.Xu
     }
 
     [Fact]
+    public async Task With_stream_over_compressed_messages_arrive_whole_and_uncompressed_ones_in_parts()
+    {
+        // RFC 7692 §6: a message with RSV1 on its first frame is inflated whole (within
+        // max-message-size); one the client sends uncompressed is streamed as with no extension.
+        const int streamOver = 64 * 1024;
+        var events = CreateTestProbe();
+        var server = await WebSocketServer.StartAsync(Sys, EchoHandler.Props(events.Ref, reportMessages: true),
+            TestSettings.Create($"actorws.messages.stream-over = {streamOver}"));
+        using var ws = new ClientWebSocket();
+        ws.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await ws.ConnectAsync(server.Uri, cts.Token);
+        Assert.Equal(PerMessageDeflate.Name, Assert.Single(events.ExpectMsg<Opened>(Wait).Extensions).Name);
+
+        async Task<byte[]> ReceiveMessage(WebSocketMessageType type)
+        {
+            var received = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            ValueWebSocketReceiveResult r;
+            do
+            {
+                r = await ws.ReceiveAsync(buffer.AsMemory(), cts.Token);
+                Assert.Equal(type, r.MessageType);
+                received.Write(buffer, 0, r.Count);
+            } while (!r.EndOfMessage);
+            return received.ToArray();
+        }
+
+        // Compressed, 1 MiB inflated: whole, echoed whole, in two fragments (RSV1 on the first only, §6.1).
+        var json = Encoding.UTF8.GetBytes(Json(1 << 20));
+        await ws.SendAsync(json.AsMemory(0, 300_000), WebSocketMessageType.Text, endOfMessage: false, cts.Token);
+        await ws.SendAsync(json.AsMemory(300_000), WebSocketMessageType.Text, endOfMessage: true, cts.Token);
+        Assert.Equal(json.Length, events.ExpectMsg<TextReceived>(Wait).Text.Length);
+        Assert.Equal(json, await ReceiveMessage(WebSocketMessageType.Text));
+
+        // Compressed but uncompressible (random bytes, larger on the wire than inflated): whole too.
+        var noise = new byte[300_000];
+        new Random(6455).NextBytes(noise);
+        await ws.SendAsync(noise, WebSocketMessageType.Binary, endOfMessage: true, cts.Token);
+        Assert.Equal(noise, events.ExpectMsg<BinaryReceived>(Wait).Data);
+        Assert.Equal(noise, await ReceiveMessage(WebSocketMessageType.Binary));
+
+        // Sent uncompressed (RSV1 = 0): streamed in parts of at most stream-over that join to it.
+        await ws.SendAsync(noise, WebSocketMessageType.Binary, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, cts.Token);
+        int at = 0;
+        PartReceived part;
+        do
+        {
+            part = events.ExpectMsg<PartReceived>(Wait);
+            Assert.Equal(MessageType.Binary, part.Type);
+            Assert.InRange(part.Payload.Length, 0, streamOver);
+            Assert.True(part.Payload.Span.SequenceEqual(noise.AsSpan(at, part.Payload.Length)), $"part at {at} differs");
+            at += part.Payload.Length;
+        }
+        while (!part.IsLast);
+        Assert.Equal(noise.Length, at);
+
+        // And compressed again after it: the inflater's state survived the streamed message.
+        await ws.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, cts.Token);
+        Assert.Equal(json.Length, events.ExpectMsg<TextReceived>(Wait).Text.Length);
+        Assert.Equal(json, await ReceiveMessage(WebSocketMessageType.Text));
+
+        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+        Assert.Equal(CloseCodes.NormalClosure, events.FishForMessage<Closed>(_ => true, Wait).Code);
+        await server.StopAsync();
+    }
+
+    [Fact]
     public async Task Our_client_talks_to_Kestrel_with_DangerousEnableCompression()
     {
         string? agreed = null;

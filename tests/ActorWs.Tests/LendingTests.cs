@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -32,7 +33,7 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
     {
         var (reader, handler, _) = StartReader("actorws.messages.lend = on");
         var read = Wire.Concat(Wire.Frame(Opcode.Text, "héllo"u8, masked: true, key: 0x11223344), Wire.Frame(Opcode.Binary, [9, 8, 7, 6, 5], masked: true));
-        reader.Tell(new Tcp.Received(ByteString.FromBytes(read)));
+        reader.Tell(new SocketRead(read));
 
         var text = handler.ExpectMsg<MessageReceived>();
         Assert.Equal(MessageType.Text, text.Type);
@@ -49,13 +50,53 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public void A_Tcp_Received_is_lent_as_a_copy_its_bytes_left_as_they_were()
+    {
+        // Akka's ByteString is not ours to write: the reader unmasks a copy (what the tests' probe
+        // connections send; the socket actors send SocketRead).
+        var (reader, handler, _) = StartReader("actorws.messages.lend = on");
+        var read = Wire.Frame(Opcode.Binary, [9, 8, 7, 6, 5], masked: true, key: 0x11223344);
+        var before = read.ToArray();
+        reader.Tell(new Tcp.Received(ByteString.FromBytes(read)));
+        var message = handler.ExpectMsg<MessageReceived>();
+        Assert.Equal([9, 8, 7, 6, 5], message.Payload.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(message.Payload, out var segment));
+        Assert.NotSame(read, segment.Array);
+        Assert.Equal(before, read); // still masked
+    }
+
+    [Fact]
+    public void Bytes_read_with_the_handshake_and_after_it_are_lent_from_the_socket_actors_arrays()
+    {
+        // The connection passes SocketRead to the handshake actor, whose leftover (the first frame,
+        // in the same read as the request) stays a slice of the read's array, and then to the reader.
+        var c = new ProbeConnection(this, TestSettings.Create("actorws.messages.lend = on"));
+        var first = Wire.Concat(Wire.Ascii(Wire.UpgradeRequest()), Wire.Frame(Opcode.Binary, [1, 2, 3], masked: true));
+        c.Connection.Tell(new SocketRead(first), c.Tcp.Ref);
+        c.Tcp.ExpectMsg<Tcp.Write>(); // the 101
+        c.App.ExpectMsg<ForwardingHandler.Started>();
+        c.App.ExpectMsg<Opened>();
+        var early = c.App.ExpectMsg<MessageReceived>();
+        Assert.Equal([1, 2, 3], early.Payload.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(early.Payload, out var segment));
+        Assert.Same(first, segment.Array);
+
+        var later = Wire.Frame(Opcode.Text, "héllo"u8, masked: true);
+        c.Connection.Tell(new SocketRead(later), c.Tcp.Ref);
+        var text = c.App.ExpectMsg<MessageReceived>();
+        Assert.Equal("héllo", text.GetText());
+        Assert.True(MemoryMarshal.TryGetArray(text.Payload, out segment));
+        Assert.Same(later, segment.Array);
+    }
+
+    [Fact]
     public void A_payload_spanning_reads_is_lent_in_an_array_of_exactly_its_size()
     {
         var (reader, handler, _) = StartReader("actorws.messages.lend = on");
         var payload = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
         var wire = Wire.Frame(Opcode.Binary, payload, masked: true);
-        reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[..500])));
-        reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[500..])));
+        reader.Tell(new SocketRead(wire[..500]));
+        reader.Tell(new SocketRead(wire[500..]));
         var message = handler.ExpectMsg<MessageReceived>();
         Assert.True(MemoryMarshal.TryGetArray(message.Payload, out var segment));
         Assert.Equal((0, payload.Length, payload.Length), (segment.Offset, segment.Count, segment.Array!.Length));
@@ -91,9 +132,9 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
         {
             // Fresh arrays for each read: the reader owns what it is given.
             if (cut > 0)
-                reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[..cut])));
+                reader.Tell(new SocketRead(wire[..cut]));
             if (cut < wire.Length)
-                reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[cut..])));
+                reader.Tell(new SocketRead(wire[cut..]));
             reader.Sync();
             Assert.False(parent.HasMessages, $"cut {cut}: {(parent.HasMessages ? parent.ReceiveOne(TimeSpan.Zero) : null)}");
             foreach (var (type, payload) in messages)
@@ -110,7 +151,7 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
     {
         var (reader, handler, _) = StartReader("");
         var (wire, messages) = Stream();
-        reader.Tell(new Tcp.Received(ByteString.FromBytes(wire)));
+        reader.Tell(new SocketRead(wire));
         foreach (var (type, payload) in messages)
         {
             if (type == MessageType.Text)
@@ -137,8 +178,8 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
         var wire = Wire.Frame(Opcode.Text, text, masked: true);
         for (int cut = 1; cut < wire.Length; cut++)
         {
-            reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[..cut])));
-            reader.Tell(new Tcp.Received(ByteString.FromBytes(wire[cut..])));
+            reader.Tell(new SocketRead(wire[..cut]));
+            reader.Tell(new SocketRead(wire[cut..]));
             var joined = new List<byte>();
             PartReceived part;
             do
@@ -158,7 +199,7 @@ public sealed class LendingTests(ITestOutputHelper output) : Akka.TestKit.Xunit2
     public void Under_stream_over_a_message_arrives_whole()
     {
         var (reader, handler, _) = StartReader("actorws.messages.stream-over = 32\nactorws.compression.enabled = off");
-        reader.Tell(new Tcp.Received(ByteString.FromBytes(Wire.Frame(Opcode.Text, "short"u8, masked: true))));
+        reader.Tell(new SocketRead(Wire.Frame(Opcode.Text, "short"u8, masked: true)));
         Assert.Equal("short", handler.ExpectMsg<TextReceived>().Text);
     }
 

@@ -76,22 +76,25 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
     {
         var received = new List<byte>();
         while (received.Count < count)
-            received.AddRange(handler.ExpectMsg<Tcp.Received>(Wait).Data.ToArray());
+            received.AddRange(handler.ExpectMsg<SocketRead>(Wait).Bytes.ToArray());
         return [.. received];
     }
 
     [Fact]
-    public void Bytes_arrive_in_order_and_a_read_is_never_larger_than_the_read_size()
+    public void Bytes_arrive_in_order_each_read_in_an_array_of_its_own_never_larger_than_the_read_size()
     {
         var (_, handler, peer) = Open(maxReadSize: 1000);
         var data = new byte[50_000];
         new Random(6455).NextBytes(data);
         peer.Send(data);
         var received = new List<byte>();
+        var arrays = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
         while (received.Count < data.Length)
         {
-            var chunk = handler.ExpectMsg<Tcp.Received>(Wait).Data;
+            var chunk = handler.ExpectMsg<SocketRead>(Wait).Bytes;
             Assert.InRange(chunk.Count, 1, 1000);
+            // Each read is handed over in an array of its own, which the reader may then overwrite.
+            Assert.True(arrays.Add(chunk.Array!), "a read's array was used again");
             received.AddRange(chunk.ToArray());
         }
         Assert.Equal(data, received.ToArray());
@@ -102,7 +105,7 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
     {
         var (_, handler, peer) = Open();
         peer.Send("abc"u8.ToArray());
-        Assert.Equal("abc"u8.ToArray(), handler.ExpectMsg<Tcp.Received>(Wait).Data.ToArray());
+        Assert.Equal("abc"u8.ToArray(), handler.ExpectMsg<SocketRead>(Wait).Bytes.ToArray());
     }
 
     [Fact]
@@ -127,7 +130,7 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
     {
         var (tcp, handler, peer) = Open();
         peer.Send("one"u8.ToArray());
-        Assert.Equal("one"u8.ToArray(), handler.ExpectMsg<Tcp.Received>(Wait).Data.ToArray());
+        Assert.Equal("one"u8.ToArray(), handler.ExpectMsg<SocketRead>(Wait).Bytes.ToArray());
         tcp.Tell(Tcp.SuspendReading.Instance, handler.Ref);
         // The suspension is ordered before the next send: the peer's bytes now wait in the kernel.
         tcp.Tell(new Identify(1), handler.Ref);

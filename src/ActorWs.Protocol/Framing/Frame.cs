@@ -44,4 +44,13 @@ public interface IFrameAdmission
     /// <param name="header">The header of the frame the bytes belong to, already admitted.</param>
     /// <param name="part">The payload bytes that arrived in this chunk, valid only for this call.</param>
     ProtocolViolation? AdmitPayload(in FrameHeader header, ReadOnlySpan<byte> part) => null;
+
+    /// <summary>
+    /// Whether a data frame just admitted may be handed out in pieces by
+    /// <see cref="FrameDecoder.DecodeInPlace"/> when it is over the piece size; false to have its
+    /// payload gathered whole (a compressed frame, which is inflated whole: <see cref="MessageRouter"/>).
+    /// By default every frame may.
+    /// </summary>
+    /// <param name="header">The header of the frame, already admitted.</param>
+    bool TakesPieces(in FrameHeader header) => true;
 }

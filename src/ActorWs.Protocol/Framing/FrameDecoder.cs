@@ -85,7 +85,8 @@ public sealed class FrameDecoder : IDisposable
     /// a slice of it. A payload that spans inputs is unmasked straight into a new array of exactly
     /// its length, announced by the header (never pooled, so the caller may keep it: see
     /// <see cref="TakeGatheredPayload"/>); or, for a data frame of more than
-    /// <paramref name="pieceOver"/> bytes, handed out in pieces as its bytes arrive, each a slice of
+    /// <paramref name="pieceOver"/> bytes that the admission lets come in pieces
+    /// (<see cref="IFrameAdmission.TakesPieces"/>), handed out in pieces as its bytes arrive, each a slice of
     /// its input (<see cref="Frame.PayloadOffset"/>, <see cref="Frame.EndsFrame"/>), so a frame of
     /// any size needs no buffer of its size. Pieces are not shown to <see cref="IFrameAdmission.AdmitPayload"/>:
     /// their receiver validates them as it takes them.
@@ -190,7 +191,7 @@ public sealed class FrameDecoder : IDisposable
             _header = header;
             _inPayload = true;
             _payloadFill = 0;
-            _inPieces = inPlace && !header.Opcode.IsControl() && payloadLength > pieceOver;
+            _inPieces = inPlace && !header.Opcode.IsControl() && payloadLength > pieceOver && (_admission?.TakesPieces(header) ?? true);
             if (_inPieces)
             {
                 // No buffer: each input's bytes are handed out where they lie.

@@ -3,7 +3,8 @@ namespace ActorWs.Protocol;
 /// <summary>Where a <see cref="MessageStreamer"/> puts what it makes of the frames it is given.</summary>
 public interface IStreamedMessageSink
 {
-    /// <summary>A whole message of at most the streamer's part size.</summary>
+    /// <summary>A whole message: of at most the streamer's part size, or a compressed one of any
+    /// size (<see cref="MessageRouter"/>).</summary>
     void Message(MessageType type, ReadOnlyMemory<byte> payload);
 
     /// <summary>A part of a message larger than the part size; the last has <paramref name="isLast"/>.</summary>
@@ -26,7 +27,8 @@ public interface IStreamedMessageSink
 /// where they can be, slices of it. Only a fragmented message that ends within <c>partSize</c> is
 /// copied (joined), and the 1-3 bytes of a code point that a text part's input cuts, which go out
 /// with the bytes that complete it as a small part of their own. Compressed messages (RFC 7692)
-/// are not streamed: RSV1 is refused, as with no extension negotiated.
+/// are not streamed: RSV1 is refused, as with no extension negotiated; with the extension, a
+/// <see cref="MessageRouter"/> sends them to a <see cref="MessageAssembler"/> instead.
 /// </remarks>
 public sealed class MessageStreamer : IFrameAdmission
 {

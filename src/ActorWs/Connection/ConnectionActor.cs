@@ -217,12 +217,12 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             // is upgraded, its frames are read and then the end of TCP, in the order they came
             // (§4.2.2, §7.1.1). Handled at once, it would drop a connection the handshake child is
             // about to answer with 101.
-            case Tcp.Received or Tcp.ConnectionClosed or StopSignals.SocketStopped when _handshakeBusy:
+            case SocketRead or Tcp.Received or Tcp.ConnectionClosed or StopSignals.SocketStopped when _handshakeBusy:
                 Stash.Stash();
                 break;
-            case Tcp.Received r:
+            case SocketRead or Tcp.Received:
                 _handshakeBusy = true;
-                _handshake.Forward(r);
+                _handshake.Forward(message);
                 break;
             case HandshakeActor.NeedMoreData:
                 _handshakeBusy = false;
@@ -308,8 +308,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
             Extensions = opened.Deflate is { } deflate ? [deflate.ToExtension()] : [],
             State = opened.State,
         });
-        if (!opened.Leftover.IsEmpty) // the bytes that followed the handshake head: the peer's first frames
-            Reader("the peer's first frames came with its handshake").Tell(new Tcp.Received(opened.Leftover));
+        if (opened.Leftover.Count > 0) // the bytes that followed the handshake head (the peer's first frames), in the read's array
+            Reader("the peer's first frames came with its handshake").Tell(new SocketRead(opened.Leftover));
         Become(Open);
         Stash.UnstashAll();
     }
@@ -318,8 +318,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithUnboundedStash
     {
         switch (message)
         {
-            case Tcp.Received r:
-                Reader("the peer's first frame arrives").Forward(r);
+            case SocketRead or Tcp.Received:
+                Reader("the peer's first frame arrives").Forward(message);
                 break;
             case RequestMessages:
                 Reader("the handler asks for messages").Forward(message); // explicit demand, which the reader keeps

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.IO;
 using ActorWs.Logging;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs.Connection;
 
@@ -18,7 +19,7 @@ namespace ActorWs.Connection;
 internal sealed class HandshakeActor : ReceiveActor
 {
     /// <summary>The connection is OPEN, with what was agreed.</summary>
-    public sealed record Succeeded(string Path, ByteString Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State)
+    public sealed record Succeeded(string Path, ArraySegment<byte> Leftover, HttpRequestView? Request, string? Subprotocol, Props? Handler, object? State)
     {
         /// <summary>The permessage-deflate agreement (RFC 7692 §7.1); null for none.</summary>
         public DeflateParameters? Deflate { get; init; }
@@ -66,7 +67,8 @@ internal sealed class HandshakeActor : ReceiveActor
         _client = client;
         _head = new HttpHeadReader(settings.MaxHandshakeHeadSize, server is not null ? HttpHeadKind.Request : HttpHeadKind.Response);
 
-        Receive<Tcp.Received>(r => OnBytes(r.Data));
+        Receive<SocketRead>(r => OnBytes(r.Bytes));
+        Receive<Tcp.Received>(r => OnBytes(SocketRead.CopyOf(r).Bytes));
         Receive<TcpEnded>(e => Fail(null, e.Why));
         Receive<TimedOut>(_ => Fail(408, $"handshake not completed within {Seconds(settings.HandshakeTimeout)} s"));
     }
@@ -97,9 +99,9 @@ internal sealed class HandshakeActor : ReceiveActor
         _deciding?.Dispose();
     }
 
-    private void OnBytes(ByteString data)
+    private void OnBytes(ArraySegment<byte> data)
     {
-        var read = _head.Feed(data.ToReadOnlySpan());
+        var read = _head.Feed(data);
         if (read.Status == ProtocolStatus.NeedMoreData)
         {
             Context.Parent.Tell(NeedMoreData.Instance);
@@ -110,7 +112,8 @@ internal sealed class HandshakeActor : ReceiveActor
             Fail(violation);
             return;
         }
-        var leftover = read.Consumed < data.Count ? data.Slice(read.Consumed) : ByteString.Empty;
+        // The rest of the read's array: the reader may unmask and lend it in place (SocketRead).
+        var leftover = data[read.Consumed..];
         if (_server is not null)
             ServerCompleted(_server, leftover);
         else
@@ -119,7 +122,7 @@ internal sealed class HandshakeActor : ReceiveActor
 
     // ------------------------------------------------------------------ server (§4.2)
 
-    private void ServerCompleted(ServerSide server, ByteString leftover)
+    private void ServerCompleted(ServerSide server, ArraySegment<byte> leftover)
     {
         _trace.RequestReceived(_head.Length);
         var parsed = HttpRequestView.Parse(_head.Head);
@@ -156,7 +159,7 @@ internal sealed class HandshakeActor : ReceiveActor
             pending, leftover);
     }
 
-    private void Decide(UpgradeDecider decider, UpgradeRequest request, PendingUpgrade? pending, ByteString leftover)
+    private void Decide(UpgradeDecider decider, UpgradeRequest request, PendingUpgrade? pending, ArraySegment<byte> leftover)
     {
         _trace.DecisionAsked(decider.Describe(), request.IsUpgrade);
         _deciding = new CancellationTokenSource();
@@ -171,7 +174,7 @@ internal sealed class HandshakeActor : ReceiveActor
         }
     }
 
-    private void Deciding(UpgradeDecider decider, UpgradeRequest request, PendingUpgrade? pending, ByteString leftover)
+    private void Deciding(UpgradeDecider decider, UpgradeRequest request, PendingUpgrade? pending, ArraySegment<byte> leftover)
     {
         Receive<UpgradeDecision.Accept>(a =>
         {
@@ -218,7 +221,7 @@ internal sealed class HandshakeActor : ReceiveActor
     /// <summary>Without a decider every valid upgrade is accepted as is.</summary>
     private static readonly UpgradeDecision.Accept NoDecision = new();
 
-    private void Accept(PendingUpgrade pending, string? subprotocol, UpgradeDecision.Accept decision, ByteString leftover)
+    private void Accept(PendingUpgrade pending, string? subprotocol, UpgradeDecision.Accept decision, ArraySegment<byte> leftover)
     {
         AcceptedHandshake accepted;
         try
@@ -246,7 +249,7 @@ internal sealed class HandshakeActor : ReceiveActor
 
     // ------------------------------------------------------------------ client (§4.1)
 
-    private void ClientCompleted(ByteString leftover)
+    private void ClientCompleted(ArraySegment<byte> leftover)
     {
         _trace.ResponseReceived(_head.Length);
         var validated = _client!.Validate(_head.Head);
@@ -281,10 +284,15 @@ internal sealed class HandshakeActor : ReceiveActor
             Refused(fed.IsComplete ? fed.Value : body.Finish());
             return true;
         }
-        if (Take(leftover.ToReadOnlySpan()))
+        if (Take(leftover))
             return;
         Become(() =>
         {
+            Receive<SocketRead>(r =>
+            {
+                if (!Take(r.Bytes))
+                    Context.Parent.Tell(NeedMoreData.Instance);
+            });
             Receive<Tcp.Received>(r =>
             {
                 if (!Take(r.Data.ToReadOnlySpan()))

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.IO;
 using ActorWs.Logging;
 using ActorWs.Protocol;
+using ActorWs.Transport;
 
 namespace ActorWs.Connection;
 
@@ -23,8 +24,10 @@ namespace ActorWs.Connection;
 /// </para>
 /// <para>
 /// With <c>messages.lend</c> or <c>messages.stream-over</c> the reader owns the read buffers (the
-/// socket actors hand each read over in an array they never touch again): frames are unmasked in
-/// place and payloads lent as slices of them (<see cref="FrameDecoder.DecodeInPlace"/>).
+/// socket actors hand each read over in an array they never touch again, <see cref="SocketRead"/>): frames are unmasked in
+/// place and payloads lent as slices of them (<see cref="FrameDecoder.DecodeInPlace"/>). With
+/// stream-over and permessage-deflate, a <see cref="MessageRouter"/> streams the uncompressed
+/// messages and has the compressed ones inflated whole (RFC 7692 §6).
 /// </para>
 /// </summary>
 internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamedMessageSink
@@ -41,6 +44,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
     private readonly FrameDecoder _decoder;
     private readonly MessageAssembler _assembler;
     private readonly MessageStreamer? _streamer;
+    private readonly MessageRouter? _router; // stream-over with permessage-deflate
     private readonly IActorRef _tcp;
     private readonly int _maxPendingControl;
     private readonly WriterActor.PongsAsked _pongsAsked = new();
@@ -97,10 +101,10 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         IFrameAdmission admission = _assembler;
         if (settings.StreamOver > 0)
         {
-            // Settings refuse stream-over with compression; a Props built by hand is refused here.
-            if (deflate is not null)
-                throw new NotSupportedException("messages.stream-over with permessage-deflate: a compressed message is inflated whole");
-            admission = _streamer = new MessageStreamer(settings.MaxMessageSize, settings.MaxFragments, settings.StreamOver);
+            _streamer = new MessageStreamer(settings.MaxMessageSize, settings.MaxFragments, settings.StreamOver);
+            // With permessage-deflate a compressed message (RSV1 on its first frame, RFC 7692 §6) is
+            // inflated whole by the assembler, within max-message-size; the others are streamed.
+            admission = deflate is null ? _streamer : _router = new MessageRouter(_streamer, _assembler);
         }
         _decoder = new FrameDecoder(role, settings.MaxFrameSize, admission, deflate is null ? (byte)0 : PerMessageDeflate.Rsv1);
     }
@@ -117,11 +121,14 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
             // into the handler's mailbox (or this reader's queue), which the pause bounds. TCP's end
             // waits behind them too: the close coordinator hears it after every frame read before
             // it (§7.1.1, §7.1.5).
-            case Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Holding:
+            case SocketRead or Tcp.Received or Tcp.ConnectionClosed or CloseCoordinator.TcpLost when Holding:
                 Stash.Stash();
                 break;
+            case SocketRead read:
+                Parse(read.Bytes); // an array the socket actor gave away: unmasked and lent in place
+                break;
             case Tcp.Received received:
-                OnBytes(received.Data);
+                Parse(SocketRead.CopyOf(received).Bytes); // a ByteString's buffers are not ours to write
                 break;
             case ActorIdentity { MessageId: int id } when id == (int)Probe.MessageId:
                 OnProbeAnswered();
@@ -146,12 +153,6 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
     {
         _decoder.Dispose();
         _assembler.Dispose();
-    }
-
-    private void OnBytes(ByteString data)
-    {
-        // The socket hands over one array per read, so this is a view, not a copy (ReadBuffers).
-        Parse(ReadBuffers.Segment(data));
     }
 
     private void Parse(ArraySegment<byte> chunk)
@@ -295,7 +296,24 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
 
         if (_streamer is not null)
         {
-            if (_streamer.Add(frame.Header, Lendable(frame.Payload, chunk), frame.PayloadOffset, frame.EndsFrame, this) is { } refused)
+            var payload = Lendable(frame.Payload, chunk);
+            ProtocolViolation? refused;
+            if (_router is null)
+            {
+                refused = _streamer.Add(frame.Header, payload, frame.PayloadOffset, frame.EndsFrame, this);
+            }
+            else
+            {
+                if (_router.Compressed)
+                {
+                    // A compressed frame comes whole (MessageRouter.TakesPieces); its bytes are counted for the trace.
+                    if (frame.Opcode != Opcode.Continuation)
+                        _compressedBytes = 0;
+                    _compressedBytes += frame.Payload.Length;
+                }
+                refused = _router.Add(frame.Header, payload, frame.PayloadOffset, frame.EndsFrame, this);
+            }
+            if (refused is not null)
                 throw new WebSocketProtocolException(refused);
             return;
         }
@@ -357,9 +375,12 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         Deliver(new MessageReceived(type, payload));
     }
 
-    /// <summary>A message the streamer let through whole: as any message of this connection.</summary>
+    /// <summary>A message the streamer let through whole, or a compressed one the router had inflated
+    /// (in an array of its own): as any message of this connection.</summary>
     void IStreamedMessageSink.Message(MessageType type, ReadOnlyMemory<byte> payload)
     {
+        if (_router is { Compressed: true })
+            _trace.MessageInflated(_compressedBytes, payload.Length);
         if (_lend)
         {
             DeliverLent(type, payload);

@@ -235,7 +235,7 @@ internal sealed class SocketConnection : UntypedActor
             return Ended(new Tcp.ErrorClosed(error.ToString()));
         if (n == 0)
             return Ended(Tcp.PeerClosed.Instance);
-        _handler!.Tell(new Tcp.Received(ByteString.FromBytes(buffer, 0, n)), _self);
+        _handler!.Tell(new SocketRead(new ArraySegment<byte>(buffer, 0, n)), _self); // the array is the reader's now
         return true;
     }
 

@@ -319,7 +319,7 @@ internal sealed class TlsConnection : UntypedActor
                 {
                     n = await _ssl.ReadAsync(pooled.AsMemory(0, _maxReadSize));
                     if (n > 0 && !_closed)
-                        _handler!.Tell(new Tcp.Received(ByteString.FromBytes(pooled.AsSpan(0, n).ToArray())), _self);
+                        _handler!.Tell(new SocketRead(pooled.AsSpan(0, n).ToArray()), _self); // out of the pool: the reader keeps it
                 }
                 finally
                 {
