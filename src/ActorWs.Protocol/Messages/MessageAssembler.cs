@@ -38,8 +38,7 @@ public readonly ref struct Message(MessageType type, ReadOnlySpan<byte> payload)
 /// inflated bytes, never on the compressed ones.</remarks>
 public sealed class MessageAssembler : IFrameAdmission, IDisposable
 {
-    private readonly long _maxMessageSize;
-    private readonly int _maxFragments;
+    private readonly MessageLimits _limits;
     private readonly MessageInflater? _inflater;
 
     /// <summary>An assembler for messages of at most <paramref name="maxMessageSize"/> bytes in at most <paramref name="maxFragments"/> frames.</summary>
@@ -52,8 +51,7 @@ public sealed class MessageAssembler : IFrameAdmission, IDisposable
     /// <paramref name="inflater"/>, which it then owns; null for none (no extension negotiated).</summary>
     public MessageAssembler(long maxMessageSize, int maxFragments, MessageInflater? inflater)
     {
-        _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
-        _maxFragments = maxFragments;
+        _limits = new MessageLimits(Math.Min(maxMessageSize, Array.MaxLength), maxFragments);
         _inflater = inflater;
     }
 
@@ -98,16 +96,7 @@ public sealed class MessageAssembler : IFrameAdmission, IDisposable
         }
 
         // A compressed message's size is its inflated size, checked while it is inflated.
-        long total = (_current is null ? 0 : _length) + header.PayloadLength;
-        if (!compressed && total > _maxMessageSize)
-            return new(ViolationKind.MessageTooBig, $"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
-        if (!header.Fin || _current is not null)
-        {
-            int fragments = (_current is null ? 0 : _fragments) + 1;
-            if (fragments > _maxFragments)
-                return new(ViolationKind.TooManyFragments, $"message in more than {_maxFragments} fragments (§10.4)");
-        }
-        return null;
+        return _limits.Check(header, _current is not null, _length, _fragments, checkSize: !compressed);
     }
 
     /// <summary>Validates the text in a part of a frame that spans input chunks as it arrives, so a
@@ -241,7 +230,7 @@ public sealed class MessageAssembler : IFrameAdmission, IDisposable
                     if (bad is not null)
                         return bad;
                     if (beyond > 0)
-                        return new(ViolationKind.MessageTooBig, $"compressed message inflates to more than the limit of {_maxMessageSize} bytes (§10.4, RFC 7692 §8.1)");
+                        return new(ViolationKind.MessageTooBig, $"compressed message inflates to more than the limit of {_limits.MaxMessageSize} bytes (§10.4, RFC 7692 §8.1)");
                     break;
                 }
                 int start = _length;
@@ -264,11 +253,11 @@ public sealed class MessageAssembler : IFrameAdmission, IDisposable
     private int Room()
     {
         if (_buffer is not null && _buffer.Length > _length)
-            return (int)Math.Min(_buffer.Length - _length, _maxMessageSize - _length);
-        if (_length >= _maxMessageSize)
+            return (int)Math.Min(_buffer.Length - _length, _limits.MaxMessageSize - _length);
+        if (_length >= _limits.MaxMessageSize)
             return 0;
         Grow(_length + 1);
-        return (int)Math.Min(_buffer!.Length - _length, _maxMessageSize - _length);
+        return (int)Math.Min(_buffer!.Length - _length, _limits.MaxMessageSize - _length);
     }
 
     private static ProtocolViolation InvalidText() => new(ViolationKind.InvalidUtf8Text, "text message is not valid UTF-8 (§8.1)");
@@ -287,7 +276,7 @@ public sealed class MessageAssembler : IFrameAdmission, IDisposable
         if (_buffer is null || _buffer.Length < needed)
         {
             // Grow geometrically, but never past the limit (already checked in Admit).
-            long size = Math.Max(needed, Math.Min(_maxMessageSize, Math.Max(4096L, (_buffer?.Length ?? 0) * 2L)));
+            long size = Math.Max(needed, Math.Min(_limits.MaxMessageSize, Math.Max(4096L, (_buffer?.Length ?? 0) * 2L)));
             var grown = PayloadBuffers.Rent((int)size);
             if (_buffer is not null)
             {

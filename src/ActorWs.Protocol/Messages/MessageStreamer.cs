@@ -32,8 +32,7 @@ public interface IStreamedMessageSink
 /// </remarks>
 public sealed class MessageStreamer : IFrameAdmission
 {
-    private readonly long _maxMessageSize;
-    private readonly int _maxFragments;
+    private readonly MessageLimits _limits;
     private readonly int _partSize;
 
     private MessageType? _current;
@@ -57,8 +56,7 @@ public sealed class MessageStreamer : IFrameAdmission
     public MessageStreamer(long maxMessageSize, int maxFragments, int partSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partSize, 4);
-        _maxMessageSize = maxMessageSize;
-        _maxFragments = maxFragments;
+        _limits = new MessageLimits(maxMessageSize, maxFragments);
         _partSize = partSize;
     }
 
@@ -78,16 +76,7 @@ public sealed class MessageStreamer : IFrameAdmission
         {
             return new(ViolationKind.DataFrameInsideMessage, $"new {header.Opcode.Name()} frame inside a fragmented message (§5.4)");
         }
-        long total = (_current is null ? 0 : _length) + header.PayloadLength;
-        if (total > _maxMessageSize)
-            return new(ViolationKind.MessageTooBig, $"message of at least {total} bytes is over the limit of {_maxMessageSize} (§10.4)");
-        if (!header.Fin || _current is not null)
-        {
-            int fragments = (_current is null ? 0 : _fragments) + 1;
-            if (fragments > _maxFragments)
-                return new(ViolationKind.TooManyFragments, $"message in more than {_maxFragments} fragments (§10.4)");
-        }
-        return null;
+        return _limits.Check(header, _current is not null, _length, _fragments);
     }
 
     /// <summary>
