@@ -68,8 +68,9 @@ public sealed class SlowHandlerTests(ITestOutputHelper output) : HardeningKit(ou
         var socket = await Sys.ActorSelection("/system/actorws-tcp-*").Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30));
         Assert.NotNull(socket.Subject);
         // While the handler is stuck nothing more reaches it: the one it holds, the rest waiting,
-        // and the reader's one Identify among them (automatic demand's probe).
-        Assert.InRange(cell.NumberOfMessages, backlog + 1, first + 1);
+        // and the reader's one Identify among them (automatic demand's probe). On a loaded machine
+        // the handler may not have run yet at all, with Opened and the first message still queued.
+        Assert.InRange(cell.NumberOfMessages, backlog + 1, first + 2);
 
         // Then more than the kernel can hold for the paused server: its socket's receive buffer
         // and the peer's send buffer, read back as the kernel sized them (Linux doubles what is

@@ -105,16 +105,16 @@ public class InPlaceDecodingTests
                 if (result.Status == ProtocolStatus.NeedMoreData)
                     break;
                 var frame = result.Value;
-                bool piece = frame.PayloadOffset > 0 || !frame.EndsFrame;
+                bool piece = decoder.PieceOffset > 0 || !decoder.PieceEndsFrame;
                 if (piece)
                 {
                     Assert.True(frame.Header.PayloadLength > pieceOver);
                     Assert.False(frame.Payload.IsEmpty);
-                    Assert.Equal(joining.Count, frame.PayloadOffset);
+                    Assert.Equal(joining.Count, decoder.PieceOffset);
                     Assert.True(input.AsSpan().Overlaps(frame.Payload)); // a piece is always a slice of its input
                 }
                 joining.AddRange(frame.Payload);
-                if (frame.EndsFrame)
+                if (decoder.PieceEndsFrame)
                 {
                     payloads.Add([.. joining]);
                     joining.Clear();

@@ -141,7 +141,7 @@ public class MessageRouterTests
                     events.Add(new(frame.Opcode == Opcode.Ping ? "ping" : "pong", MessageType.Binary, frame.Payload.ToArray()));
                     continue;
                 }
-                if (router.Add(frame.Header, frame.Payload.ToArray(), frame.PayloadOffset, frame.EndsFrame, sink) is { } refused)
+                if (router.Add(frame.Header, frame.Payload.ToArray(), decoder.PieceOffset, decoder.PieceEndsFrame, sink) is { } refused)
                     return (events, refused);
                 foreach (var e in sink.Out)
                 {

@@ -58,6 +58,10 @@ public sealed class FrameDecoder : IDisposable
     private int _payloadFill;
     private ProtocolViolation? _violation;
 
+    // The two instantiations of Step: copying (Decode) and in place (DecodeInPlace).
+    private struct Copying;
+    private struct InPlace;
+
     [InlineArray(FrameHeader.MaxEncodedLength)]
     private struct HeaderBytes
     {
@@ -74,7 +78,7 @@ public sealed class FrameDecoder : IDisposable
     /// </summary>
     public ProtocolResult<Frame> Decode(ReadOnlySpan<byte> input)
     {
-        var status = Step(input, [], inPlace: false, long.MaxValue, out int consumed, out var frame);
+        var status = Step<Copying>(input, [], long.MaxValue, out int consumed, out var frame);
         return new ProtocolResult<Frame>(status, frame, consumed, _violation);
     }
 
@@ -87,7 +91,7 @@ public sealed class FrameDecoder : IDisposable
     /// <see cref="TakeGatheredPayload"/>); or, for a data frame of more than
     /// <paramref name="pieceOver"/> bytes that the admission lets come in pieces
     /// (<see cref="IFrameAdmission.TakesPieces"/>), handed out in pieces as its bytes arrive, each a slice of
-    /// its input (<see cref="Frame.PayloadOffset"/>, <see cref="Frame.EndsFrame"/>), so a frame of
+    /// its input (<see cref="PieceOffset"/>, <see cref="PieceEndsFrame"/>), so a frame of
     /// any size needs no buffer of its size. Pieces are not shown to <see cref="IFrameAdmission.AdmitPayload"/>:
     /// their receiver validates them as it takes them.
     /// </summary>
@@ -95,9 +99,18 @@ public sealed class FrameDecoder : IDisposable
     /// <param name="pieceOver">Data frames longer than this come in pieces; <see cref="long.MaxValue"/>: never.</param>
     public ProtocolResult<Frame> DecodeInPlace(Span<byte> input, long pieceOver = long.MaxValue)
     {
-        var status = Step(input, input, inPlace: true, pieceOver, out int consumed, out var frame);
+        (PieceOffset, PieceEndsFrame) = (0, true); // a whole frame, unless a piece says otherwise
+        var status = Step<InPlace>(input, input, pieceOver, out int consumed, out var frame);
         return new ProtocolResult<Frame>(status, frame, consumed, _violation);
     }
+
+    /// <summary>Where the payload of the frame <see cref="DecodeInPlace"/> just returned starts in
+    /// its frame's payload: 0 for a whole frame or a first piece.</summary>
+    public long PieceOffset { get; private set; }
+
+    /// <summary>False when the frame <see cref="DecodeInPlace"/> just returned is a piece whose frame
+    /// has more bytes to come.</summary>
+    public bool PieceEndsFrame { get; private set; } = true;
 
     /// <summary>The array that holds the payload of the frame <see cref="DecodeInPlace"/> just
     /// completed when that payload spanned inputs (exactly its length, now the caller's); null when
@@ -112,8 +125,11 @@ public sealed class FrameDecoder : IDisposable
     /// <summary>The work of <see cref="Decode"/>, which builds its result once from these out
     /// parameters (see <see cref="ProtocolResult{T}"/> for why).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ProtocolStatus Step(ReadOnlySpan<byte> input, Span<byte> mutable, bool inPlace, long pieceOver, out int consumed, out Frame frame)
+    private ProtocolStatus Step<TMode>(ReadOnlySpan<byte> input, Span<byte> mutable, long pieceOver, out int consumed, out Frame frame)
+        where TMode : struct
     {
+        // A constant for each instantiation: the JIT drops the other mode's branches from each.
+        bool inPlace = typeof(TMode) == typeof(InPlace);
         consumed = 0;
         frame = default;
         if (inPlace)
@@ -250,7 +266,8 @@ public sealed class FrameDecoder : IDisposable
         bool ends = chunk == needed;
         if (ends)
             _inPayload = _inPieces = false;
-        frame = new Frame(_header, piece, offset, ends);
+        (PieceOffset, PieceEndsFrame) = (offset, ends);
+        frame = new Frame(_header, piece);
         return ProtocolStatus.Complete;
     }
 

@@ -267,7 +267,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
 
     private void OnFrame(Frame frame, ArraySegment<byte> chunk)
     {
-        if (frame.PayloadOffset == 0)
+        if (_decoder.PieceOffset == 0)
             _trace.FrameReceived(frame.Header, frame.Payload);
 
         switch (frame.Opcode)
@@ -300,7 +300,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
             ProtocolViolation? refused;
             if (_router is null)
             {
-                refused = _streamer.Add(frame.Header, payload, frame.PayloadOffset, frame.EndsFrame, this);
+                refused = _streamer.Add(frame.Header, payload, _decoder.PieceOffset, _decoder.PieceEndsFrame, this);
             }
             else
             {
@@ -311,7 +311,7 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
                         _compressedBytes = 0;
                     _compressedBytes += frame.Payload.Length;
                 }
-                refused = _router.Add(frame.Header, payload, frame.PayloadOffset, frame.EndsFrame, this);
+                refused = _router.Add(frame.Header, payload, _decoder.PieceOffset, _decoder.PieceEndsFrame, this);
             }
             if (refused is not null)
                 throw new WebSocketProtocolException(refused);
