@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using Akka.Actor;
@@ -6,6 +5,8 @@ using Akka.IO;
 using Akka.TestKit;
 using ActorWs.Protocol;
 using ActorWs.Transport;
+using ActorWs.Tests.Support;
+using Ack = ActorWs.Tests.Support.SocketActorPairs.Ack;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -18,45 +19,15 @@ namespace ActorWs.Tests;
 public sealed class GatherWriteTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output), IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-    private readonly List<Socket> _sockets = [];
-
-    private sealed class Ack(string name) : Tcp.Event
-    {
-        public override string ToString() => name;
-    }
+    private readonly SocketActorPairs _pairs = new();
 
     /// <summary>The socket actor on one end, with small kernel buffers on both so that a large
     /// write cannot be taken at once; a plain socket on the other.</summary>
-    private (IActorRef Tcp, TestProbe Handler, Socket Peer) Open()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 8192 };
-        peer.Connect(listener.LocalEndPoint!);
-        var accepted = listener.Accept();
-        accepted.SendBufferSize = 8192;
-        _sockets.Add(peer);
-        var handler = CreateTestProbe();
-        var tcp = SocketConnection.Spawn(Sys, accepted, TestSettings.Create("actorws.tcp.drain-timeout = 60s"));
-        tcp.Tell(new Tcp.Register(handler.Ref), handler.Ref);
-        return (tcp, handler, peer);
-    }
+    private (IActorRef Tcp, TestProbe Handler, Socket Peer) Open() =>
+        _pairs.Open(this, TestSettings.Create("actorws.tcp.drain-timeout = 60s"), kernelBuffer: 8192);
 
-    private static byte[] ReadExactly(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        socket.ReceiveTimeout = (int)Wait.TotalMilliseconds;
-        for (int got = 0; got < count;)
-        {
-            // Small reads: the peer reads slowly, so the writer's side stays full for most of the transfer.
-            int n = socket.Receive(buffer, got, Math.Min(4096, count - got), SocketFlags.None);
-            if (n == 0)
-                throw new InvalidOperationException($"TCP closed after {got} of {count} bytes");
-            got += n;
-        }
-        return buffer;
-    }
+    // Small reads: the peer reads slowly, so the writer's side stays full for most of the transfer.
+    private static byte[] ReadExactly(Socket socket, int count) => SocketActorPairs.ReadExactly(socket, count, Wait, chunk: 4096);
 
     /// <summary>Segments of assorted sizes and offsets over distinct arrays, and the bytes they make.</summary>
     private static (ArraySegment<byte>[] Segments, byte[] Bytes) Segments(int seed, int count, int maxSize)
@@ -185,8 +156,7 @@ public sealed class GatherWriteTests(ITestOutputHelper output) : Akka.TestKit.Xu
 
     public new void Dispose()
     {
-        foreach (var socket in _sockets)
-            socket.Dispose();
+        _pairs.Dispose();
         base.Dispose();
     }
 }

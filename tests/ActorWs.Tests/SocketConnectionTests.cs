@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using ActorWs.Testing;
 using ActorWs.Transport;
+using ActorWs.Tests.Support;
+using Ack = ActorWs.Tests.Support.SocketActorPairs.Ack;
 using Xunit.Abstractions;
 
 namespace ActorWs.Tests;
@@ -17,43 +18,14 @@ namespace ActorWs.Tests;
 public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(AkkaConfig.Patient, output: output), IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly List<Socket> _sockets = [];
-
-    private sealed class Ack(string name) : Tcp.Event
-    {
-        public override string ToString() => name;
-    }
+    private readonly SocketActorPairs _pairs = new();
 
     /// <summary>A connected pair: the socket actor on one end (registered to a probe), a plain socket on the other.</summary>
-    private (IActorRef Tcp, TestProbe Handler, Socket Peer) Open(int maxReadSize = 64 * 1024)
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        peer.Connect(listener.LocalEndPoint!);
-        var accepted = listener.Accept();
-        _sockets.Add(peer);
-        var handler = CreateTestProbe();
+    private (IActorRef Tcp, TestProbe Handler, Socket Peer) Open(int maxReadSize = 64 * 1024) =>
         // A drain far longer than any test: a loaded machine must not make the drain run out.
-        var tcp = SocketConnection.Spawn(Sys, accepted, TestSettings.Create($"actorws.tcp {{ max-read-size = {maxReadSize}, drain-timeout = 60s }}"));
-        tcp.Tell(new Tcp.Register(handler.Ref), handler.Ref);
-        return (tcp, handler, peer);
-    }
+        _pairs.Open(this, TestSettings.Create($"actorws.tcp {{ max-read-size = {maxReadSize}, drain-timeout = 60s }}"));
 
-    private static byte[] ReadExactly(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        socket.ReceiveTimeout = (int)Wait.TotalMilliseconds;
-        for (int got = 0; got < count;)
-        {
-            int n = socket.Receive(buffer, got, count - got, SocketFlags.None);
-            if (n == 0)
-                throw new InvalidOperationException($"TCP closed after {got} of {count} bytes");
-            got += n;
-        }
-        return buffer;
-    }
+    private static byte[] ReadExactly(Socket socket, int count) => SocketActorPairs.ReadExactly(socket, count, Wait);
 
     /// <summary>0 for a FIN, or the error the kernel reports (ConnectionReset for an RST).</summary>
     private static SocketError ReadEnd(Socket socket)
@@ -244,8 +216,7 @@ public sealed class SocketConnectionTests(ITestOutputHelper output) : Akka.TestK
 
     public new void Dispose()
     {
-        foreach (var socket in _sockets)
-            socket.Dispose();
+        _pairs.Dispose();
         base.Dispose();
     }
 }
