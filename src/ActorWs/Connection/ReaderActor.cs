@@ -332,23 +332,36 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
         var message = assembled.Value;
         if (_inCompressed)
             _trace.MessageInflated(_compressedBytes, message.Payload.Length);
+        DeliverWhole(message.Type, message.Payload, chunk, owned: null);
+    }
+
+    /// <summary>
+    /// A whole message, in the form the handler takes: lent (<c>messages.lend</c>), or as a string or
+    /// an array. <paramref name="owned"/> is the same bytes as memory the handler may keep, when the
+    /// caller has it (the streamer's and the router's messages); else they are lent from
+    /// <paramref name="chunk"/> where they lie, or copied.
+    /// </summary>
+    private void DeliverWhole(MessageType type, ReadOnlySpan<byte> payload, ArraySegment<byte> chunk, ReadOnlyMemory<byte>? owned)
+    {
         if (_lend)
         {
-            DeliverLent(message.Type, Lendable(message.Payload, chunk));
+            DeliverLent(type, owned ?? Lendable(payload, chunk));
+            return;
         }
-        else if (message.Type == MessageType.Text)
+        WebSocketMetrics.Received(_roleTag, payload.Length);
+        if (type == MessageType.Text)
         {
-            var text = Encoding.UTF8.GetString(message.Payload);
+            var text = Encoding.UTF8.GetString(payload);
             _trace.TextDelivered(text);
-            WebSocketMetrics.Received(_roleTag, message.Payload.Length);
             Deliver(new TextReceived(text));
+            return;
         }
-        else
-        {
-            _trace.BinaryDelivered(message.Payload.Length);
-            WebSocketMetrics.Received(_roleTag, message.Payload.Length);
-            Deliver(new BinaryReceived(message.Payload.ToArray()));
-        }
+        _trace.BinaryDelivered(payload.Length);
+        // An array of exactly the payload (one the decoder gathered, or the streamer joined) is given as it is.
+        ArraySegment<byte> segment = default;
+        bool exact = owned is { } memory && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out segment)
+            && segment.Offset == 0 && segment.Count == segment.Array!.Length;
+        Deliver(new BinaryReceived(exact ? segment.Array! : payload.ToArray()));
     }
 
     /// <summary>
@@ -381,31 +394,13 @@ internal sealed class ReaderActor : UntypedActor, IWithUnboundedStash, IStreamed
     {
         if (_router is { Compressed: true })
             _trace.MessageInflated(_compressedBytes, payload.Length);
-        if (_lend)
-        {
-            DeliverLent(type, payload);
-        }
-        else if (type == MessageType.Text)
-        {
-            var text = Encoding.UTF8.GetString(payload.Span);
-            _trace.TextDelivered(text);
-            WebSocketMetrics.Received(_roleTag, payload.Length);
-            Deliver(new TextReceived(text));
-        }
-        else
-        {
-            _trace.BinaryDelivered(payload.Length);
-            WebSocketMetrics.Received(_roleTag, payload.Length);
-            // An array of exactly the payload (one the decoder gathered, or the streamer joined) is given as it is.
-            bool exact = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length;
-            Deliver(new BinaryReceived(exact ? segment.Array! : payload.ToArray()));
-        }
+        DeliverWhole(type, payload.Span, default, owned: payload);
     }
 
     void IStreamedMessageSink.Part(MessageType type, ReadOnlyMemory<byte> payload, bool isLast)
     {
         _trace.PartDelivered(type, payload.Length, isLast);
-        WebSocketMetrics.ReceivedPart(_roleTag, payload.Length, isLast);
+        WebSocketMetrics.Received(_roleTag, payload.Length, endsMessage: isLast);
         Deliver(new PartReceived(type, payload, isLast));
     }
 }

@@ -258,7 +258,7 @@ internal sealed class WriterActor : UntypedActor
             if (isLast)
                 _streamOwner = null;
         }
-        WebSocketMetrics.SentPart(_roleTag, payload.Length, isLast);
+        WebSocketMetrics.Sent(_roleTag, payload.Length, endsMessage: isLast);
         SendFrame(isLast, opcode, payload);
         AckWithWrite(ack, sender);
         if (_streamOwner is null)

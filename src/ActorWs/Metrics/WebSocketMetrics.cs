@@ -62,30 +62,19 @@ public static class WebSocketMetrics
             Closes.Add(1, RoleTag(role), new("code", (int)code));
     }
 
-    internal static void Received(KeyValuePair<string, object?> role, int bytes)
+    /// <summary>A message received, or a part of a streamed one: its bytes now, the message once,
+    /// with the bytes that end it.</summary>
+    internal static void Received(KeyValuePair<string, object?> role, int bytes, bool endsMessage = true)
     {
-        MessagesReceived.Add(1, role);
-        BytesReceived.Add(bytes, role);
-    }
-
-    /// <summary>A part of a streamed message: its bytes now, the message once, with its last part.</summary>
-    internal static void ReceivedPart(KeyValuePair<string, object?> role, int bytes, bool isLast)
-    {
-        if (isLast)
+        if (endsMessage)
             MessagesReceived.Add(1, role);
         BytesReceived.Add(bytes, role);
     }
 
-    internal static void Sent(KeyValuePair<string, object?> role, int bytes)
+    /// <summary>A message sent, or a part of a streamed one, counted as <see cref="Received"/> is.</summary>
+    internal static void Sent(KeyValuePair<string, object?> role, int bytes, bool endsMessage = true)
     {
-        MessagesSent.Add(1, role);
-        BytesSent.Add(bytes, role);
-    }
-
-    /// <summary>One part of a streamed message: its bytes now, the message once, with its last part.</summary>
-    internal static void SentPart(KeyValuePair<string, object?> role, int bytes, bool last)
-    {
-        if (last)
+        if (endsMessage)
             MessagesSent.Add(1, role);
         BytesSent.Add(bytes, role);
     }
