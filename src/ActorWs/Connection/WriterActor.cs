@@ -142,7 +142,7 @@ internal sealed class WriterActor : UntypedActor
         switch (message)
         {
             case SendText or SendBinary or Send or MessageReceived or SendPart or PartReceived:
-                if (_streamOwner is not null && !(IsPart(message) && Sender.Equals(_streamOwner)))
+                if (WaitsForOpenStream(message, Sender))
                     Hold(message, Sender);
                 else
                     SendMessage(message, Sender);
@@ -197,7 +197,10 @@ internal sealed class WriterActor : UntypedActor
 
     private long Buffered => _pendingLength + _lentLength + (_inFlight is null ? 0 : _inFlightLength) + _heldBytes;
 
-    private static bool IsPart(object command) => command is SendPart or PartReceived;
+    /// <summary>Whether a data command must wait: a streamed message is open (§5.4) and this is not
+    /// its owner's next part.</summary>
+    private bool WaitsForOpenStream(object command, IActorRef sender) =>
+        _streamOwner is not null && !(command is SendPart or PartReceived && sender.Equals(_streamOwner));
 
     /// <summary>A data command, now that no other message's fragments are open in front of it.</summary>
     private void SendMessage(object command, IActorRef sender)
@@ -312,7 +315,7 @@ internal sealed class WriterActor : UntypedActor
             while (i < _held.Count)
             {
                 var (command, sender) = _held[i];
-                if (_streamOwner is not null && !(IsPart(command) && sender.Equals(_streamOwner)))
+                if (WaitsForOpenStream(command, sender))
                 {
                     i++;
                     continue;
